@@ -1,0 +1,3 @@
+from nablagrade.cli import main
+
+main()

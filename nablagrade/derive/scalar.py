@@ -1,0 +1,28 @@
+"""Scalar derivations with sympy: closed forms, their LaTeX and their numeric values."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+import sympy as sp
+
+from nablagrade.derive.solution import Derivation, Step
+
+
+def latex(expr) -> str:
+    """LaTeX of a sympy expression, in the notation of the sheets (``\\ln`` for log)."""
+    return sp.latex(expr, ln_notation=True)
+
+
+def numeric(expr):
+    """A float for a closed expression, ``None`` when free symbols remain."""
+    expr = sp.sympify(expr)
+    if expr.free_symbols:
+        return None
+    return float(sp.N(expr, 30))
+
+
+def formula(expr, *, lhs: str = "", steps: Iterable[Step] = (), meta=None) -> Derivation:
+    """A scalar answer: ``expr`` in LaTeX, with its float value when it is closed."""
+    return Derivation(expr=expr, latex=latex(expr), value=numeric(expr), steps=tuple(steps),
+                      lhs=lhs, meta=dict(meta or {}))

@@ -1,0 +1,45 @@
+"""What the engine produces: the recorded steps of a derivation and its final answer.
+
+A `Derivation` is a frozen value: the closed form (``expr``: a sympy object or an engine
+expression), its LaTeX, its numeric value where it has one (JSON-ready: numbers as floats,
+shapes as lists, arrays as nested lists), and the chain-rule steps a solution sheet shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+
+@dataclass(frozen=True)
+class Step:
+    """One line of a derivation: ``lhs = rhs``, with an optional note (the rule applied)."""
+
+    lhs: str
+    rhs: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """The derived answer to one part."""
+
+    expr: Any
+    latex: str
+    value: Any = None
+    steps: tuple[Step, ...] = ()
+    lhs: str = ""  # the quantity asked, in LaTeX (e.g. r"\frac{\partial c[t]}{\partial h[t-1]}")
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+    def derive(self) -> "Derivation":
+        """A derivation is its own query: builders may return one directly."""
+        return self
+
+
+@dataclass(frozen=True)
+class Solution:
+    """Every part of one problem at one parameter set."""
+
+    problem: str
+    params: Mapping[str, Any]
+    parts: Mapping[str, Derivation]
