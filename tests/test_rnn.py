@@ -10,48 +10,15 @@ from nablagrade.derive import solve, solve_part
 from nablagrade.derive.mexpr import Deriv, Diag, Hadamard, Ones, Var, mul
 from nablagrade.derive.numeric import Env, deriv_key, evaluate
 from nablagrade.derive.recurrence import LOSS, T
+from nablagrade.derive.verify import fd_jacobian, instance, loss_value, perturbed, verify
+from nablagrade.problems import get_problem
 
 DIMS = [dict(n=2, m=3, K=4), dict(n=4, m=2, K=3), dict(n=3, m=5, K=5)]
 N = 3  # instances evaluated at once
 
 
-def instance(system, dims, t, seed, loss_times=()):
-    """A random instance; ``loss_times`` get given row vectors dl/dh[s]."""
-    rng = np.random.default_rng(seed)
-    env = system.instance(dims, N, rng, bindings={T: t})
-    h = system.symbols["h"]
-    values = dict(env.values)
-    for s in loss_times:
-        values[deriv_key(LOSS, None, h, s)] = rng.standard_normal((N, 1, env.dim(h.rows)))
-    return Env(system, dims, values, N, {T: t})
-
-
-def perturbed(env, key, value):
-    return Env(env.definitions, env.dims, {**env.values, key: value}, env.n, env.bindings)
-
-
-def fd_jacobian(env, of: Var, wrt: Var, hold=(), eps=1e-6):
-    """d of / d wrt by central differences; ``hold`` pins other quantities at their values."""
-    key = (wrt.name, env.index(wrt.index))
-    pinned = {(v.name, env.index(v.index)): env.var(v) for v in hold}
-    base = env.var(wrt)
-    columns = []
-    for j in range(base.shape[1]):
-        step = np.zeros_like(base)
-        step[:, j, 0] = eps
-        plus = Env(env.definitions, env.dims, {**env.values, **pinned, key: base + step}, env.n, env.bindings)
-        minus = Env(env.definitions, env.dims, {**env.values, **pinned, key: base - step}, env.n, env.bindings)
-        columns.append((plus.var(of) - minus.var(of)) / (2 * eps))
-    return np.concatenate(columns, axis=-1)
-
-
 def loss(env, times):
-    h = env.definitions.symbols["h"]
-    total = 0.0
-    for s in times:
-        g = env.values[deriv_key(LOSS, None, h, s)]
-        total = total + (g @ env.var(h.at(s)))[:, 0, 0]
-    return total
+    return loss_value(env, env.definitions.symbols["h"], times)
 
 
 @pytest.mark.parametrize("dims", DIMS)
@@ -83,8 +50,8 @@ def test_gated_bptt_gradient_matches_finite_differences(dims):
         for j in range(dims["n"]):
             step = np.zeros_like(base)
             step[:, i, j] = 1e-6
-            up = loss(perturbed(env, W, base + step), range(1, K + 1))
-            down = loss(perturbed(env, W, base - step), range(1, K + 1))
+            up = loss(perturbed(env, {W: base + step}), range(1, K + 1))
+            down = loss(perturbed(env, {W: base - step}), range(1, K + 1))
             want[:, i, j] = (up - down) / 2e-6
     assert got.shape == (N, dims["n"], dims["m"])
     np.testing.assert_allclose(got, np.swapaxes(want, 1, 2), rtol=1e-5, atol=1e-7)
@@ -111,6 +78,11 @@ def test_official_key_transpose_is_told_apart():
     assert not np.allclose(evaluate(key, env), evaluate(d.expr, env))
     right = mul(Diag(Hadamard(c, Ones(3) - c)), W_h)
     np.testing.assert_allclose(evaluate(right, env), evaluate(d.expr, env))
+    # and the finite-difference verifier rejects the key's form outright
+    query = get_problem("rnn.gated").build(get_problem("rnn.gated").resolve(dims))["dc-dh"]
+    from nablagrade.derive.verify import verify_jacobian
+    assert not verify_jacobian(query, key, dims, [1, 2, 3]).ok
+    assert verify_jacobian(query, right, dims, [1, 2, 3]).ok
 
 
 @pytest.mark.parametrize("dims", [dict(n=3, m=2, K=4), dict(n=2, m=4, K=3)])
@@ -171,8 +143,8 @@ def test_attention_dl_dhT_is_the_chain_rule_through_successors():
         for j in range(n):
             step = np.zeros_like(base)
             step[:, j, 0] = 1e-6
-            grads.append((loss(perturbed(env, key, base + step), times)
-                          - loss(perturbed(env, key, base - step), times)) / 2e-6)
+            grads.append((loss(perturbed(env, {key: base + step}), times)
+                          - loss(perturbed(env, {key: base - step}), times)) / 2e-6)
         return np.stack(grads, axis=-1)[:, None, :]
 
     values = dict(env.values)
@@ -191,3 +163,21 @@ def test_attention_dl_dhT_is_the_chain_rule_through_successors():
 def test_attention_softmax_has_k_plus_one_weights():
     assert solve_part("rnn.attention", "a-shape", dict(k=4)).value == [5]
     assert solve_part("rnn.attention", "a-shape").latex == r"\mathbb{R}^{3}"
+
+
+@pytest.mark.parametrize("problem_id, dims", [
+    ("rnn.gated", dict(n=2, m=3, K=4)), ("rnn.gated", dict(n=5, m=2, K=2)),
+    ("rnn.lstm", dict(n=2, m=3, K=3)), ("rnn.attention", dict(k=2, n=3, K=4)),
+    ("rnn.attention", dict(k=3, n=2, K=5)),
+])
+def test_library_verifier_proves_every_matrix_part(problem_id, dims):
+    problem = get_problem(problem_id)
+    queries = problem.build(problem.resolve(dims))
+    solution = solve(problem_id, dims)
+    checked = 0
+    for part_id, query in queries.items():
+        check = verify(query, solution.parts[part_id], dims)
+        if check is not None:
+            assert check.ok, (part_id, check)
+            checked += 1
+    assert checked >= 1

@@ -32,7 +32,8 @@ def solve(problem_id: str, params: Mapping[str, Any] | None = None,
         if part.id not in queries:
             raise DerivationError(f"{problem.id}: the builder gives no derivation for part {part.id}")
         out[part.id] = queries[part.id].derive()
-    return Solution(problem=problem.id, params=resolved.given, parts=out)
+    return Solution(problem=problem.id, params=resolved.given, parts=out,
+                    kinds={part.id: part.kind for part in wanted})
 
 
 def solve_part(problem_id: str, part_id: str, params: Mapping[str, Any] | None = None) -> Derivation:

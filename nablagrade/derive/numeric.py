@@ -36,8 +36,9 @@ def affine(index) -> tuple:
 class Env:
     """Concrete dimensions, input values and lazily evaluated definitions.
 
-    ``definitions`` has ``definition(var) -> MExpr | None`` and ``base(name, index) -> value |
-    None`` (initial and final conditions such as ``h[0] = 0``).
+    ``definitions`` has ``body(name) -> MExpr | None`` (the definition at time ``time``),
+    ``time`` (that symbol) and ``base(name, index, dim) -> value | None`` (initial and final
+    conditions such as ``h[0] = 0``). Views made by `rebind` share the memo.
     """
 
     def __init__(self, definitions, dims: dict, values: dict, n: int, bindings: dict | None = None):
@@ -48,25 +49,32 @@ class Env:
         self.n = n
         self.bindings = dict(bindings or {})
         self._memo: dict = {}
+        self._dim_cache: dict = {}
 
-    def with_values(self, **changes) -> "Env":
-        return Env(self.definitions, self.dims, {**self.values, **changes["values"]}, self.n,
-                   self.bindings)
+    def rebind(self, **symbols) -> "Env":
+        """A view of this environment with index symbols bound to other values."""
+        view = Env.__new__(Env)
+        view.__dict__.update(self.__dict__)
+        view.bindings = {**self.bindings, **symbols.get("bindings", {})}
+        return view
 
     def dim(self, d) -> int:
+        if d in self._dim_cache:
+            return self._dim_cache[d]
         value = sp.sympify(d).subs(self.dims)
         if not value.is_Integer:
             raise DerivationError(f"dimension {d} has no value in this instance")
+        self._dim_cache[d] = int(value)
         return int(value)
 
     def index(self, index) -> int | None:
         if index is None:
             return None
         syms, offset = affine(index)
-        missing = [s for s in syms if s not in self.bindings]
-        if missing:
-            raise DerivationError(f"index symbol {missing[0]} is not bound")
-        return sum(self.bindings[s] for s in syms) + offset
+        try:
+            return sum(self.bindings[s] for s in syms) + offset
+        except KeyError as err:
+            raise DerivationError(f"index symbol {err.args[0]} is not bound") from None
 
     def var(self, e: Var) -> np.ndarray:
         key = (e.name, self.index(e.index))
@@ -82,52 +90,83 @@ class Env:
         base = self.definitions.base(*key, self.dim)
         if base is not None:
             return np.broadcast_to(base, (self.n, self.dim(e.rows), self.dim(e.cols)))
-        if self.definitions.definition_at(e) is None:
+        body = self.definitions.body(e.name) if e.index is not None else None
+        if body is None:
             raise DerivationError(f"no value for {e.latex()} (index {key[1]})")
-        # Evaluate the definition at the concrete index: bind its time symbol to it.
-        concrete = e.at(key[1]) if e.index is not None else e
-        return evaluate(self.definitions.definition_at(concrete), self)
+        # The definition is written at time t: evaluate it with t bound to the index.
+        return evaluate(body, self.rebind(bindings={self.definitions.time: key[1]}))
+
+
+_COMPILED: dict = {}
+
+
+def evaluate(e: MExpr, env: Env) -> np.ndarray:
+    """The value of ``e`` in ``env``, (N, rows, cols); ``e`` is compiled once, then cached."""
+    return compiled(e)(env)
+
+
+def compiled(e: MExpr):
+    """A numpy closure ``env -> array`` for ``e``, built once per expression."""
+    entry = _COMPILED.get(id(e))
+    if entry is None or entry[0] is not e:
+        entry = (e, _compile(e))  # holding e keeps its id from being reused
+        _COMPILED[id(e)] = entry
+    return entry[1]
 
 
 @singledispatch
-def evaluate(e: MExpr, env: Env) -> np.ndarray:
+def _compile(e: MExpr):
     raise DerivationError(f"cannot evaluate {type(e).__name__}")
 
 
-@evaluate.register
-def _(e: Var, env):
-    return env.var(e)
+@_compile.register
+def _(e: Var):
+    return lambda env: env.var(e)
 
 
-@evaluate.register
-def _(e: Zero, env):
-    return np.zeros((env.n, env.dim(e.rows), env.dim(e.cols)))
+@_compile.register
+def _(e: Zero):
+    return lambda env: np.zeros((env.n, env.dim(e.rows), env.dim(e.cols)))
 
 
-@evaluate.register
-def _(e: Ones, env):
-    return np.ones((env.n, env.dim(e.rows), 1))
+@_compile.register
+def _(e: Ones):
+    return lambda env: np.ones((env.n, env.dim(e.rows), 1))
 
 
-@evaluate.register
-def _(e: Identity, env):
-    return np.broadcast_to(np.eye(env.dim(e.n)), (env.n, env.dim(e.n), env.dim(e.n)))
+@_compile.register
+def _(e: Identity):
+    def run(env):
+        n = env.dim(e.n)
+        return np.broadcast_to(np.eye(n), (env.n, n, n))
+    return run
 
 
-@evaluate.register
-def _(e: Coef, env):
-    value = sp.sympify(e.value).subs(env.dims)
-    if value.free_symbols:
-        raise DerivationError(f"coefficient {e.value} has no value in this instance")
-    return np.full((env.n, 1, 1), float(value))
+@_compile.register
+def _(e: Coef):
+    value = sp.sympify(e.value)
+    if not value.free_symbols:
+        constant = float(value)
+        return lambda env: np.full((env.n, 1, 1), constant)
+
+    def run(env):
+        v = value.subs(env.dims)
+        if v.free_symbols:
+            raise DerivationError(f"coefficient {e.value} has no value in this instance")
+        return np.full((env.n, 1, 1), float(v))
+    return run
 
 
-@evaluate.register
-def _(e: Add, env):
-    out = evaluate(e.terms[0], env)
-    for t in e.terms[1:]:
-        out = out + evaluate(t, env)
-    return out
+@_compile.register
+def _(e: Add):
+    terms = [compiled(t) for t in e.terms]
+
+    def run(env):
+        out = terms[0](env)
+        for t in terms[1:]:
+            out = out + t(env)
+        return out
+    return run
 
 
 def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -139,28 +178,38 @@ def matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     raise DerivationError(f"shapes {a.shape[1:]} and {b.shape[1:]} do not conform")
 
 
-@evaluate.register
-def _(e: Mul, env):
-    out = evaluate(e.factors[0], env)
-    for f in e.factors[1:]:
-        out = matmul(out, evaluate(f, env))
-    return out
+@_compile.register
+def _(e: Mul):
+    factors = [compiled(f) for f in e.factors]
+
+    def run(env):
+        out = factors[0](env)
+        for f in factors[1:]:
+            out = matmul(out, f(env))
+        return out
+    return run
 
 
-@evaluate.register
-def _(e: Hadamard, env):
-    return evaluate(e.a, env) * evaluate(e.b, env)
+@_compile.register
+def _(e: Hadamard):
+    a, b = compiled(e.a), compiled(e.b)
+    return lambda env: a(env) * b(env)
 
 
-@evaluate.register
-def _(e: Transpose, env):
-    return np.swapaxes(evaluate(e.a, env), -1, -2)
+@_compile.register
+def _(e: Transpose):
+    a = compiled(e.a)
+    return lambda env: np.swapaxes(a(env), -1, -2)
 
 
-@evaluate.register
-def _(e: Diag, env):
-    v = evaluate(e.v, env)
-    return v * np.eye(v.shape[-2])  # (N, n, 1) * (n, n): column i scaled by v_i on the diagonal
+@_compile.register
+def _(e: Diag):
+    v = compiled(e.v)
+
+    def run(env):
+        value = v(env)
+        return value * np.eye(value.shape[-2])  # (N, n, 1) * (n, n): row i scaled by v_i
+    return run
 
 
 def sigmoid(x):
@@ -170,39 +219,45 @@ def sigmoid(x):
 ELEMENTWISE = {"sigmoid": sigmoid, "tanh": np.tanh, "exp": np.exp}
 
 
-@evaluate.register
-def _(e: Apply, env):
-    return ELEMENTWISE[e.fn](evaluate(e.a, env))
+@_compile.register
+def _(e: Apply):
+    fn, a = ELEMENTWISE[e.fn], compiled(e.a)
+    return lambda env: fn(a(env))
 
 
-@evaluate.register
-def _(e: SoftmaxAt, env):
-    logits = np.concatenate([evaluate(w, env) for w in e.logits], axis=-1)[:, 0, :]  # (N, k+1)
-    weights = np.exp(logits - logits.max(axis=-1, keepdims=True))
-    return (weights[:, e.i] / weights.sum(axis=-1))[:, None, None]
+@_compile.register
+def _(e: SoftmaxAt):
+    logits, i = [compiled(w) for w in e.logits], e.i
+
+    def run(env):
+        z = np.concatenate([w(env) for w in logits], axis=-1)[:, 0, :]  # (N, k+1)
+        weights = np.exp(z - z.max(axis=-1, keepdims=True))
+        return (weights[:, i] / weights.sum(axis=-1))[:, None, None]
+    return run
 
 
-@evaluate.register
-def _(e: Deriv, env):
-    key = ("d", e.num.name, env.index(e.num.index), e.den.name, env.index(e.den.index))
-    if key in env.values:
-        return env.values[key]
-    raise DerivationError(f"no value for the derivative {e.latex()}")
+@_compile.register
+def _(e: Deriv):
+    def run(env):
+        key = deriv_key(e.num, env.index(e.num.index), e.den, env.index(e.den.index))
+        if key in env.values:
+            return env.values[key]
+        raise DerivationError(f"no value for the derivative {e.latex()}")
+    return run
 
 
-@evaluate.register
-def _(e: Sum, env):
-    lo, hi = env.dim(sp.sympify(e.lo).subs(env.bindings)), env.dim(sp.sympify(e.hi).subs(env.bindings))
-    out = None
-    for value in range(lo, hi + 1):
-        inner = Env.__new__(Env)
-        inner.__dict__.update(env.__dict__)
-        inner.bindings = {**env.bindings, e.var: value}
-        term = evaluate(e.body, inner)
-        out = term if out is None else out + term
-    if out is None:
-        return np.zeros((env.n, env.dim(e.shape[0]), env.dim(e.shape[1])))
-    return out
+@_compile.register
+def _(e: Sum):
+    body, lo, hi = compiled(e.body), sp.sympify(e.lo), sp.sympify(e.hi)
+
+    def run(env):
+        first = env.dim(lo.subs(env.bindings))
+        last = env.dim(hi.subs(env.bindings))
+        out = np.zeros((env.n, env.dim(e.shape[0]), env.dim(e.shape[1])))
+        for value in range(first, last + 1):
+            out = out + body(env.rebind(bindings={e.var: value}))
+        return out
+    return run
 
 
 def deriv_key(num: Var, num_index: int | None, den: Var, den_index: int | None) -> tuple:

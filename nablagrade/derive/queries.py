@@ -37,12 +37,21 @@ class ShapeOf:
     num: MExpr
     den: MExpr | None = None
     vector: bool = True  # write a column vector as R^{m}
+    definition: MExpr | None = None  # shown as the reason for the shape
+    reason: str = ""
 
     def derive(self) -> Derivation:
         if self.den is None:
             rows, cols = self.num.shape
             dims = (rows,) if self.vector and cols == 1 else (rows, cols)
-            return shape_derivation(dims, lhs=self.num.latex(), field="R" if self.vector else None)
+            steps = ()
+            if self.definition is not None:
+                steps = (Step(self.num.latex(), self.definition.latex(),
+                              self.reason or "the shape of its definition"),)
+            elif self.reason:
+                steps = (Step(self.num.latex(), "", self.reason),)
+            return shape_derivation(dims, lhs=self.num.latex(), steps=steps,
+                                    field="R" if self.vector else None)
         dims = jacobian_shape(self.num, self.den)
         lhs = Deriv(self.num, self.den).latex()
         note = "numerator layout: rows follow the numerator"

@@ -57,8 +57,14 @@ class Recurrence:
             return None
         return self.definition_at(v)
 
+    time = T  # the symbol the equations are written in
+
+    def body(self, name: str) -> MExpr | None:
+        """The definition of ``name[t]``, written at time ``t``."""
+        return self.equations.get(name, self.extra.get(name))
+
     def definition_at(self, v: Var) -> MExpr | None:
-        body = self.equations.get(v.name, self.extra.get(v.name))
+        body = self.body(v.name)
         if body is None:
             return None
         return body if v.index == T else shift(body, {T: v.index})

@@ -38,8 +38,24 @@ class Derivation:
 
 @dataclass(frozen=True)
 class Solution:
-    """Every part of one problem at one parameter set."""
+    """Every part of one problem at one parameter set; ``kinds`` maps part id to part kind."""
 
     problem: str
     params: Mapping[str, Any]
     parts: Mapping[str, Derivation]
+    kinds: Mapping[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        """The ``solve --json`` object of `spec/interface.md`."""
+        parts = {}
+        for pid, d in self.parts.items():
+            entry = {"kind": self.kinds.get(pid), "latex": d.latex, "value": d.value}
+            if self.kinds.get(pid) == "text":
+                entry["reference"] = d.meta.get("reference", "")
+            parts[pid] = entry
+        return {"problem": self.problem, "params": _json_params(self.params), "parts": parts}
+
+
+def _json_params(params: Mapping[str, Any]) -> dict:
+    return {k: list(map(list, v)) if isinstance(v, tuple) and v and isinstance(v[0], tuple)
+            else list(v) if isinstance(v, tuple) else v for k, v in params.items()}

@@ -69,7 +69,7 @@ def attention(p):
     cell = attention_cell(p)
     h = cell.symbols["h"]
     return {
-        "a-shape": ShapeOf(seq("a", p.k + 1)),
+        "a-shape": ShapeOf(seq("a", p.k + 1), reason=f"one weight per score $w_0, \\dots, w_{{{p.k}}}$"),
         "dh-dh": Jacobian(cell, h, h.at(T - 1)),
         "dl-dhT": ThroughSuccessors(cell, "h"),
     }

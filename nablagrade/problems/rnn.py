@@ -63,7 +63,8 @@ def gated(p):
     cell = gated_cell(p)
     c, h, W_x = cell.symbols["c"], cell.symbols["h"], cell.params[2]
     return {
-        "c-shape": ShapeOf(c),
+        "c-shape": ShapeOf(c, definition=cell.definition_at(c),
+                           reason=r"$W_c x[t]$ is $(m \times n)(n \times 1)$; $\sigma$ keeps it"),
         "dc-dh": Jacobian(cell, c, h.at(T - 1)),
         "dh-dh": Jacobian(cell, h, h.at(T - 1)),
         "dl-dWx-shape": ShapeOf(LOSS, W_x),
