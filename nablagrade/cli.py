@@ -109,7 +109,7 @@ def solve(problem, every, part, params, as_json, steps):
 
 
 def format_solution(solution, steps: bool) -> str:
-    given = ", ".join(f"{k}={'symbolic' if v is None else v}" for k, v in solution.params.items())
+    given = ", ".join(f"{k}={v}" for k, v in solution.params.items() if v is not None)
     lines = [f"{solution.problem}" + (f"  ({given})" if given else "")]
     for pid, d in solution.parts.items():
         kind = solution.kinds.get(pid, "")

@@ -34,7 +34,9 @@ def test_solve_json_follows_the_contract():
     data = json.loads(result.output)
     assert data["problem"] == "rnn.gated"
     assert data["params"] == {"n": 3, "m": 2, "K": None}
-    assert data["parts"]["dl-dWx-shape"] == {"kind": "shape", "latex": r"3 \times 2", "value": [3, 2]}
+    assert data["parts"]["dl-dWx-shape"] == {
+        "kind": "shape", "latex": r"3 \times 2", "value": [3, 2],
+        "lhs": r"\frac{\partial \ell}{\partial W_x}"}
     assert data["parts"]["dc-dh"]["latex"].endswith("W_h")
     assert data["parts"]["vanishing"]["kind"] == "text"
     assert "vanish" in data["parts"]["vanishing"]["reference"].lower()

@@ -6,7 +6,9 @@ times a common row factor) becomes ``(s u + s' v) R``. Values never change; only
 
 from __future__ import annotations
 
-from nablagrade.derive.mexpr import Add, Diag, MExpr, Mul, add, diag, is_scalar, mul
+import sympy as sp
+
+from nablagrade.derive.mexpr import Add, Coef, Diag, MExpr, Mul, Var, add, diag, is_scalar, mul
 
 
 def _split(term: MExpr):
@@ -37,3 +39,77 @@ def collect(e: MExpr) -> MExpr:
         else:
             terms.append(mul(add(*heads), *tail))
     return add(*terms)
+
+
+# ---- folding a linear definition back into its name -----------------------------------------
+
+def _to_sympy(e: MExpr, table: dict):
+    """A column combination of scalar and vector quantities as a commutative sympy expression
+    (each quantity a symbol); None where ``e`` has other structure."""
+    if isinstance(e, Var):
+        table.setdefault(e, sp.Symbol(f"q{len(table)}"))
+        return table[e]
+    if isinstance(e, Coef):
+        return sp.sympify(e.value)
+    if isinstance(e, Add):
+        parts = [_to_sympy(t, table) for t in e.terms]
+        return None if any(p is None for p in parts) else sp.Add(*parts)
+    if isinstance(e, Mul):
+        parts = [_to_sympy(f, table) for f in e.factors]
+        return None if any(p is None for p in parts) else sp.Mul(*parts)
+    return None
+
+
+def _from_sympy(x, back: dict) -> MExpr:
+    if x in back:
+        return back[x]
+    if x.is_Number:
+        return Coef(x)
+    if x.is_Add:
+        return add(*[_from_sympy(a, back) for a in x.args])
+    if x.is_Pow and x.exp.is_Integer and x.exp > 0:
+        return mul(*[_from_sympy(x.base, back)] * int(x.exp))
+    if x.is_Mul:
+        factors = [_from_sympy(a, back) for a in x.args]
+        # scalars first, the (one) vector last, as on paper: a_1 (v_1 - h)
+        return mul(*sorted(factors, key=lambda f: not is_scalar(f)))
+    raise ValueError(f"cannot rebuild {x}")
+
+
+def fold(e: MExpr, candidates) -> MExpr:
+    """Rewrite a column combination ``sum s_i u_i`` as ``R + c y`` where ``y = sum a_i u_i`` is
+    one of ``candidates`` (pairs (name, definition)) and that shortens it; then factor."""
+    table: dict = {}
+    combo = _to_sympy(e, table)
+    if combo is None or not isinstance(e, Add):
+        return e
+    vectors = [s for v, s in table.items() if not is_scalar(v)]
+    for name, definition in candidates:
+        defined = _to_sympy(definition, table)
+        if defined is None:
+            continue
+        for v in vectors:
+            alpha = sp.expand(defined).coeff(v)
+            if alpha == 0:
+                continue
+            c = sp.cancel(sp.expand(combo).coeff(v) / alpha)
+            rest = sp.expand(combo - c * defined)
+            if sum(1 for s in vectors if rest.coeff(s) != 0) < sum(
+                    1 for s in vectors if sp.expand(combo).coeff(s) != 0):
+                y = table.setdefault(name, sp.Symbol(f"q{len(table)}"))
+                back = {s: v for v, s in table.items()}
+                return _from_sympy(sp.factor(rest + c * y), back)
+    return e
+
+
+def fold_terms(e: MExpr, candidates_for) -> MExpr:
+    """Apply `fold` to the leading column combination of each term of ``e``."""
+    terms = e.terms if isinstance(e, Add) else (e,)
+    out = []
+    for term in terms:
+        factors = term.factors if isinstance(term, Mul) else (term,)
+        if factors and isinstance(factors[0], Add) and factors[0].shape[1] == 1:
+            head = fold(factors[0], candidates_for(factors[0]))
+            term = mul(head, *factors[1:])
+        out.append(term)
+    return add(*out)

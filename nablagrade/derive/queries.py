@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from nablagrade.derive.collect import collect
+from nablagrade.derive.collect import collect, fold_terms
 from nablagrade.derive.jacobian import Ctx, differential, jacobian, _jacobian_apply
-from nablagrade.derive.mexpr import (Apply, Deriv, MExpr, Var, add, jacobian_shape, mul,
+from nablagrade.derive.mexpr import (Add, Apply, Deriv, MExpr, Var, add, jacobian_shape, mul,
                                      summation, transpose, walk)
 from nablagrade.derive.recurrence import LOSS, T, Recurrence
 from nablagrade.derive.shapes import shape_derivation
@@ -67,7 +67,17 @@ class Jacobian:
     wrt: Var
 
     def closed(self) -> MExpr:
-        return collect(jacobian_of_definition(self.system, self.of, Ctx(self.wrt, self.system)))
+        raw = jacobian_of_definition(self.system, self.of, Ctx(self.wrt, self.system))
+        return fold_terms(collect(raw), self._linear_definitions)
+
+    def _linear_definitions(self, combo: MExpr):
+        """Quantities defined as sums, at the indices ``combo`` uses: candidates to fold."""
+        indices = {v.index for v in walk(combo) if isinstance(v, Var) and v.index is not None}
+        for name, body in self.system.equations.items():
+            if isinstance(body, Add):
+                for index in indices:
+                    var = self.system.symbols[name].at(index)
+                    yield var, self.system.definition_at(var)
 
     def derive(self) -> Derivation:
         lhs = Deriv(self.of, self.wrt).latex()

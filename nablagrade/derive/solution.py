@@ -50,6 +50,8 @@ class Solution:
         parts = {}
         for pid, d in self.parts.items():
             entry = {"kind": self.kinds.get(pid), "latex": d.latex, "value": d.value}
+            if d.lhs:
+                entry["lhs"] = d.lhs  # the quantity asked; for tensors it fixes the index order
             if self.kinds.get(pid) == "text":
                 entry["reference"] = d.meta.get("reference", "")
             parts[pid] = entry

@@ -194,6 +194,7 @@ class Problem:
     source: str = ""
     priority: str = "P0"
     aliases: Mapping[str, str] = field(default_factory=dict)
+    example: Mapping[str, Any] = field(default_factory=dict)  # the sheet's instance
 
     def part(self, part_id: str) -> Part:
         for part in self.parts:
@@ -214,7 +215,9 @@ class Problem:
         >>> get_problem("loss.init").resolve({"classes": 10}).classes
         10
         """
-        given = dict(given or {})
+        # No parameters at all: the instance of the sheet the problem comes from. Otherwise each
+        # parameter left out takes its own default (a stride left out is 1, not the sheet's).
+        given = dict(given or self.example)
         for name in given:
             self.param(name)  # raises UnknownName listing the valid ones
         values, shown = {}, {}
@@ -237,7 +240,7 @@ _REGISTRY: dict[str, Problem] = {}
 
 
 def problem(id: str, *, title: str, params=(), parts=(), statement: str = "", constraints=(),
-            source: str = "", priority: str = "P0", aliases=None):
+            source: str = "", priority: str = "P0", aliases=None, example=None):
     """Register the decorated builder as problem ``id``.
 
     The builder takes the validated :class:`Params` and returns ``{part_id: query}`` for every
@@ -250,7 +253,8 @@ def problem(id: str, *, title: str, params=(), parts=(), statement: str = "", co
         _REGISTRY[id] = Problem(id=id, title=title, statement=statement or title,
                                 params=tuple(params), parts=tuple(parts), builder=builder,
                                 constraints=tuple(constraints), source=source,
-                                priority=priority, aliases=dict(aliases or {}))
+                                priority=priority, aliases=dict(aliases or {}),
+                                example=dict(example or {}))
         return builder
 
     return register
