@@ -19,7 +19,7 @@ from nablagrade.derive.jacobian import Ctx, differential, jacobian, _jacobian_ap
 from nablagrade.derive.mexpr import (Add, Apply, Deriv, MExpr, Var, add, jacobian_shape, mul,
                                      summation, transpose, walk)
 from nablagrade.derive.recurrence import LOSS, T, Recurrence
-from nablagrade.derive.shapes import shape_derivation
+from nablagrade.derive.shapes import shape
 from nablagrade.derive.solution import Derivation, Step
 
 
@@ -50,12 +50,12 @@ class ShapeOf:
                               self.reason or "the shape of its definition"),)
             elif self.reason:
                 steps = (Step(self.num.latex(), "", self.reason),)
-            return shape_derivation(dims, lhs=self.num.latex(), steps=steps,
-                                    field="R" if self.vector else None)
+            return shape(dims, lhs=self.num.latex(), steps=steps,
+                         field="R" if self.vector else None)
         dims = jacobian_shape(self.num, self.den)
         lhs = Deriv(self.num, self.den).latex()
         note = "numerator layout: rows follow the numerator"
-        return shape_derivation(dims, lhs=lhs, steps=(Step(lhs, "", note),))
+        return shape(dims, lhs=lhs, steps=(Step(lhs, "", note),))
 
 
 @dataclass(frozen=True)

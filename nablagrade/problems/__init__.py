@@ -7,6 +7,8 @@ from nablagrade.problems.model import Param, Part, Problem, problem, registry
 
 # Importing a module registers its problems.
 from nablagrade.problems import losses  # noqa: F401,E402
+from nablagrade.problems import conv  # noqa: F401,E402
+from nablagrade.problems import rnn, attention  # noqa: F401,E402
 
 __all__ = ["Param", "Part", "Problem", "problem", "registry", "get_problem", "all_problems"]
 
