@@ -26,3 +26,14 @@ def formula(expr, *, lhs: str = "", steps: Iterable[Step] = (), meta=None) -> De
     """A scalar answer: ``expr`` in LaTeX, with its float value when it is closed."""
     return Derivation(expr=expr, latex=latex(expr), value=numeric(expr), steps=tuple(steps),
                       lhs=lhs, meta=dict(meta or {}))
+
+
+def exact(value) -> sp.Expr:
+    """An exact sympy number for a parameter value: integers stay integers, and a decimal is
+    read as the short fraction it stands for (``0.95`` -> ``19/20``), not as its binary
+    approximation, so exact arithmetic follows (threshold tests, then floats at the end)."""
+    if isinstance(value, sp.Basic):
+        return value
+    if isinstance(value, int) or float(value).is_integer():
+        return sp.Integer(int(value))
+    return sp.nsimplify(sp.Float(value), rational=True)

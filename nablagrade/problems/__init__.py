@@ -7,6 +7,7 @@ from nablagrade.problems.model import Param, Part, Problem, problem, registry
 
 # Importing a module registers its problems.
 from nablagrade.problems import losses  # noqa: F401,E402
+from nablagrade.problems import scalar_rnn, conv_numeric, snn  # noqa: F401,E402
 from nablagrade.problems import conv  # noqa: F401,E402
 from nablagrade.problems import rnn, attention  # noqa: F401,E402
 
