@@ -3,8 +3,12 @@
 Prints, each in a fresh interpreter where it matters:
 - import time of the package and its problem library;
 - cold: the first derivation of every part of every problem at its defaults (sympy caches empty),
-  then the numeric verification of the matrix parts (finite differences at random instances);
-- warm: the same again in the same process.
+  then the library's numeric verification of the matrix parts (finite differences at random
+  instances);
+- warm: the same again in the same process;
+- the proof suite: every part of every problem against its independent route (finite
+  differences, brute-force loops, component-wise sympy) at several parameter values, as pytest
+  runs it (tests/test_{conv,conv_numeric,rnn,scalar_problems,snn}.py).
 
 Run: python bench/derive.py
 """
@@ -14,7 +18,9 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
 CHILD = r"""
 import time
 t0 = time.perf_counter()
@@ -67,6 +73,13 @@ def main():
         raise SystemExit(out.returncode)
     sys.stdout.write(out.stdout)
     print(f"process total     {1000 * (time.perf_counter() - start):8.1f} ms")
+    proofs = [f"tests/test_{name}.py" for name in
+              ("conv", "conv_numeric", "rnn", "scalar_problems", "snn")]
+    start = time.perf_counter()
+    out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *proofs],
+                         capture_output=True, text=True, cwd=ROOT)
+    summary = out.stdout.strip().splitlines()[-1] if out.stdout.strip() else out.stderr[-200:]
+    print(f"proof suite       {1000 * (time.perf_counter() - start):8.1f} ms   ({summary})")
 
 
 if __name__ == "__main__":
