@@ -121,7 +121,8 @@ def format_solution(solution, steps: bool) -> str:
             lines.extend(f"    {s.lhs} = {s.rhs}" + (f"    ({s.note})" if s.note else "")
                          for s in d.steps)
         relation = r" \in " if kind == "shape" and d.meta.get("field") else " = "
-        lines.append(f"    {d.lhs + relation if d.lhs else ''}{d.latex}")
+        if not (steps and d.steps and d.steps[-1].rhs == d.latex):
+            lines.append(f"    {d.lhs + relation if d.lhs else ''}{d.latex}")
         if d.value is not None:
             lines.append(f"    value: {json.dumps(d.value)}")
     return "\n".join(lines)
