@@ -128,5 +128,80 @@ def format_solution(solution, steps: bool) -> str:
     return "\n".join(lines)
 
 
+VERDICT_EXIT = {"correct": 0, "incorrect": 1, "invalid": 3, "manual": 0}
+
+
+@main.command(context_settings={"ignore_unknown_options": False})
+@click.argument("args", nargs=-1)
+@click.option("-p", "params", multiple=True, metavar="NAME=VALUE",
+              help="A parameter of the problem; repeatable.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--layout", type=click.Choice(["numerator", "denominator"]), default="numerator",
+              show_default=True, help="The layout convention of derivatives.")
+@click.option("--expected", default=None, metavar="LATEX",
+              help="Compare ANSWER with this formula instead of a catalogue problem.")
+@click.option("--integer", default="", metavar="A,B,...", help="With --expected: integer symbols.")
+@click.option("--positive", default="", metavar="A,B,...", help="With --expected: positive symbols.")
+@click.option("--batch", "batch", type=click.File("r"), default=None, metavar="FILE.jsonl",
+              help="Check every line of a JSON-lines file; one JSON result per line.")
+def check(args, params, as_json, layout, expected, integer, positive, batch):
+    """Check an answer: PROBLEM PART [ANSWER | -], or --expected LATEX ANSWER, or --batch FILE.
+
+    The answer is LaTeX as a student writes it; '-' (or nothing) reads it from standard input.
+    Exit code: 0 correct, 1 incorrect, 3 invalid.
+    """
+    import nablagrade.check.kinds  # noqa: F401  (registers the kind checkers)
+
+    if batch is not None:
+        if args or expected:
+            raise click.UsageError("--batch takes no other arguments")
+        from nablagrade.check.batch import check_lines
+
+        for result in check_lines(batch, layout):
+            click.echo(json.dumps(result))
+        return
+    if expected is not None:
+        if len(args) > 1:
+            raise click.UsageError("with --expected give one ANSWER (or - for standard input)")
+        from nablagrade.check.free import compare
+
+        answer = _answer_text(args[0] if args else "-")
+        verdict = compare(expected, answer, integer=_names(integer), positive=_names(positive))
+    else:
+        if len(args) not in (2, 3):
+            raise click.UsageError("give PROBLEM PART [ANSWER | -]")
+        from nablagrade.check.api import check as check_answer
+
+        answer = _answer_text(args[2] if len(args) == 3 else "-")
+        verdict = check_answer(args[0], args[1], answer, parse_params(params), layout=layout)
+    click.echo(json.dumps(verdict.to_json(), indent=2) if as_json else format_verdict(verdict))
+    sys.exit(VERDICT_EXIT.get(verdict.verdict, 0))
+
+
+def _names(text: str) -> tuple:
+    return tuple(n.strip() for n in text.split(",") if n.strip())
+
+
+def _answer_text(arg: str) -> str:
+    return click.get_text_stream("stdin").read() if arg == "-" else arg
+
+
+def format_verdict(v) -> str:
+    lines = [f"{v.verdict.upper()}  score {v.score:g}  ({v.method}"
+             + (f", {v.instances} instances)" if v.instances else ")")]
+    for d in v.diagnoses:
+        lines.append(f"  [{d.code}] {d.message}")
+    if v.answer:
+        lines.append(f"  answer as read: {v.answer}")
+    if v.verdict != "correct" and v.expected:
+        lines.append(f"  expected:       {v.expected}")
+    if v.counterexample is not None:
+        c = v.counterexample
+        lines.append(f"  counterexample: at {json.dumps(dict(c.instance), default=str)}: "
+                     f"expected {json.dumps(c.expected, default=str)}, "
+                     f"got {json.dumps(c.got, default=str)}")
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -1,0 +1,3 @@
+"""Importing this module registers every kind checker with `nablagrade.check.api.checks`."""
+
+from nablagrade.check import text  # noqa: F401
