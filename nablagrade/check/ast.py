@@ -316,6 +316,10 @@ class Answer(Node):
     statements: tuple
 
 
+# the postfix nodes, and the field that holds what each applies to
+POSTFIX_TARGET = {Index: "target", Transpose: "target", Pow: "base", Factorial: "operand"}
+
+
 # ----- traversal --------------------------------------------------------------------------------
 
 @lru_cache(maxsize=None)

@@ -24,7 +24,9 @@ from nablagrade.check.words import MUL_OPS, REL_OPS, add_sign, decoration_of
 
 
 @dataclass(frozen=True)
-class _Limits:
+class _Bounds:
+    """The bounds written on a \\sum or \\prod."""
+
     var: Optional[A.Name]
     lo: Optional[A.Node]
     hi: Optional[A.Node]
@@ -104,20 +106,20 @@ class Builder:
     # ----- big operators ------------------------------------------------------------------------
     def bigop(self, children):
         op, limits, body = children
-        limits = limits or _Limits(None, None, None)
+        limits = limits or _Bounds(None, None, None)
         cls = A.SumOp if op.type == "SUM" else A.ProdOp
         return cls(limits.var, limits.lo, limits.hi, body, pos=op.start_pos)
 
     def limits_lo_hi(self, children):
         _, (var, lo), _, sup = children
-        return _Limits(var, lo, bound(sup))
+        return _Bounds(var, lo, bound(sup))
 
     def limits_hi_lo(self, children):
         _, sup, _, (var, lo) = children
-        return _Limits(var, lo, bound(sup))
+        return _Bounds(var, lo, bound(sup))
 
     def limits_hi(self, children):
-        return _Limits(None, None, bound(children[1]))
+        return _Bounds(None, None, bound(children[1]))
 
     def lower_eq(self, children):
         _, var, rel, lo, _ = children
@@ -188,9 +190,9 @@ class Builder:
         return items[0] if len(items) == 1 else A.Tuple(tuple(items), pos=items[0].pos)
 
     def sup_expr(self, children):
-        nodes = [single(c) for c in children if not isinstance(c, Token)
-                 or c.type not in ("LBRACE", "RBRACE")]
-        return Post("sup", nodes[0], -1)
+        exponent = [single(c) for c in children if not isinstance(c, Token)
+                    or c.type not in ("LBRACE", "RBRACE")]
+        return Post("sup", exponent[0], -1)
 
     def sup_signed(self, children):
         sign, arg = children

@@ -16,7 +16,7 @@ class ParseError(NablagradeError):
     exit_code = 3
 
     def __init__(self, message: str, position: int = 0, text: str = ""):
-        super().__init__(message, max(0, min(position, len(text))), text)
+        super().__init__(message, max(0, min(position, len(text)) if text else position), text)
 
     message = property(lambda self: self.args[0], doc="why, in words for the student")
     position = property(lambda self: self.args[1], doc="offset in the original answer")

@@ -144,7 +144,7 @@ def _juxt(node: A.Juxt) -> str:
 
 
 _TAILS = (A.SumOp, A.ProdOp, A.Differential)
-_CHAIN = {A.Index: "target", A.Transpose: "target", A.Pow: "base", A.Factorial: "operand"}
+_CHAIN = A.POSTFIX_TARGET
 
 
 def _bare_postfix(item) -> bool:

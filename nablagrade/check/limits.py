@@ -20,7 +20,8 @@ class Limits:
     max_length: int = 4096          # characters in the answer
     max_nesting: int = 60           # brackets, braces, environments inside each other
     max_nodes: int = 2000           # nodes of the syntax tree
-    max_tree_depth: int = 200       # levels of the syntax tree (a 200-term sum is 1 level)
+    max_tree_depth: int = 100       # levels of the tree (a 200-term sum is one level); keeps
+    #                                 every recursive walk of a tree far from Python's limit
     max_digits: int = 30            # digits in one number
     max_exponent: int = 10_000      # a literal exponent
     max_factorial: int = 1_000      # a literal n in n! or \binom{n}{k}

@@ -3,7 +3,8 @@ indexing, primes and factorials, applied left to right to the item they follow.
 
 The notation decides here, not in the grammar: ``x^T`` and ``x^{\\top}`` are transposes,
 ``\\delta_{ij}`` is a Kronecker delta, ``\\mathbb{R}^{m \\times n}`` a shape, ``a_j [j \\le 3]`` a
-product with an Iverson bracket, and ``x^2_t`` the same as ``x_t^2``.
+product with an Iverson bracket, ``x^2_t`` the same as ``x_t^2``, and a subscript on anything
+but a name (``\\operatorname{softmax}(w)_i``) the same as an index in square brackets.
 """
 
 from __future__ import annotations
@@ -42,8 +43,9 @@ def _sub(target, post):
         if isinstance(inner, A.Name) and inner.sub is None:
             field = "base" if isinstance(target, A.Pow) else "target"
             return replace(target, **{field: _sub(inner, post)})
-    if not isinstance(target, A.Name):
-        raise BuildError("a subscript can only follow a name (write x[t] to index)", post.pos)
+    if not isinstance(target, A.Name):          # softmax(w)_i, x[t]_k: a component
+        indices = post.arg.items if isinstance(post.arg, A.Tuple) else (post.arg,)
+        return A.Index(target, indices, pos=target.pos)
     if target.sub is not None:
         raise BuildError("a second subscript: write x_{a,b} for two indices", post.pos)
     kronecker = _kronecker(target, post.arg)
@@ -93,15 +95,21 @@ def _index(target, post):
     return A.Juxt((target, A.Iverson(conditions[0], pos=post.pos)), pos=target.pos)
 
 
-_CHAIN = {A.Index: "target", A.Transpose: "target", A.Pow: "base", A.Factorial: "operand"}
+_CHAIN = A.POSTFIX_TARGET
 
 
 def _ungroup(node):
-    """``node`` without the Group at the root of its postfix chain."""
-    if isinstance(node, A.Group):
-        return node.body
-    field = _CHAIN.get(type(node))
-    return replace(node, **{field: _ungroup(getattr(node, field))}) if field else node
+    """``node`` without the Group at the root of its postfix chain (walked without recursion)."""
+    chain = []
+    while type(node) in _CHAIN:
+        chain.append(node)
+        node = getattr(node, _CHAIN[type(node)])
+    if not isinstance(node, A.Group):
+        return chain[0] if chain else node
+    node = node.body
+    for outer in reversed(chain):
+        node = replace(outer, **{_CHAIN[type(outer)]: node})
+    return node
 
 
 def _bang(target, post):
