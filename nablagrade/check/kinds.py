@@ -1,3 +1,4 @@
 """Importing this module registers every kind checker with `nablagrade.check.api.checks`."""
 
 from nablagrade.check import text  # noqa: F401
+from nablagrade.check import shapes, arrays  # noqa: F401  (registers checkers)
