@@ -48,6 +48,11 @@ def integer_instances(names: Sequence[str], seed: int, *, count: int = 600,
         point = Point({**p, **fixed})
         if all(c.holds(point) for c in constraints):
             kept.append(point)
+    if not kept:
+        from nablagrade.errors import DerivationError
+
+        raise DerivationError(f"no admissible instance of {', '.join(names)} meets the "
+                              f"problem's constraints")
     return {n: np.array([p[n] for p in kept], dtype=np.int64) for n in names}
 
 

@@ -134,7 +134,9 @@ def _binop(node: A.BinOp) -> str:
 def _juxt(node: A.Juxt) -> str:
     parts = []
     for number, item in enumerate(node.items):
-        if number and (isinstance(item, (A.ListLit, A.Iverson)) or _bare_postfix(item)):
+        after_name = number and isinstance(node.items[number - 1], A.Name)
+        if number and (isinstance(item, (A.ListLit, A.Iverson)) or _bare_postfix(item)
+                       or after_name and isinstance(item, A.Number)):  # y(1), not y 1
             parts.append(f"\\left({to_latex(item)}\\right)")      # else an index, a Group
         elif number == len(node.items) - 1 and isinstance(item, _TAILS):
             parts.append(to_latex(item))
