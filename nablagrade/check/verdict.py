@@ -24,7 +24,7 @@ CODES = (
     "dims-swapped", "singleton-dropped", "missing-floor", "layout-denominator", "transpose-error",
     "index-base", "index-order", "wrong-range", "missing-term", "sign-error", "flipped",
     "shape-mismatch", "ill-typed", "unknown-symbol", "parse-error", "not-simplified",
-    "not-a-value", "too-few-digits", "no-answer", "limit",
+    "not-a-value", "too-few-digits", "no-answer", "limit", "out-of-range",
 )
 INVALID_CODES = ("parse-error", "ill-typed", "unknown-symbol", "not-a-value", "no-answer", "limit")
 
@@ -96,9 +96,13 @@ def invalid(code: str, message: str, position: int | None = None, answer: str = 
 def graded(diagnoses: tuple[Diagnosis, ...], credit: Mapping[str, float] | None = None) -> tuple[str, float]:
     """Verdict and score for a wrong-but-diagnosed answer, from the credit table.
 
-    With no diagnosis, or diagnoses worth nothing, the answer is incorrect with score 0. The
-    best credit among the diagnoses counts; full credit keeps the verdict correct.
+    With no diagnosis, or diagnoses worth nothing, the answer is incorrect with score 0. Notes
+    worth full credit (``index-base``) keep the verdict correct, but never hide a penalty: when
+    mistakes are diagnosed, the lowest credit among them counts (each names a mistake the
+    answer makes; together they do not earn more than the worst alone).
     """
     table = {**DEFAULT_CREDIT, **dict(credit or {})}
-    best = max((table.get(d.code, 0.0) for d in diagnoses), default=0.0)
-    return ("correct" if best >= 1.0 else "incorrect"), float(best)
+    credits = [float(table.get(d.code, 0.0)) for d in diagnoses]
+    penalties = [c for c in credits if c < 1.0]
+    points = min(penalties) if penalties else (1.0 if credits else 0.0)
+    return ("correct" if points >= 1.0 else "incorrect"), points
