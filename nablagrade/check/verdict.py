@@ -24,9 +24,11 @@ CODES = (
     "dims-swapped", "singleton-dropped", "missing-floor", "layout-denominator", "transpose-error",
     "index-base", "index-order", "wrong-range", "missing-term", "sign-error", "flipped",
     "shape-mismatch", "ill-typed", "unknown-symbol", "parse-error", "not-simplified",
-    "not-a-value", "too-few-digits", "no-answer", "limit", "out-of-range",
+    "not-a-value", "too-few-digits", "no-answer", "limit", "out-of-range", "circular",
+    "bad-definition",
 )
-INVALID_CODES = ("parse-error", "ill-typed", "unknown-symbol", "not-a-value", "no-answer", "limit")
+INVALID_CODES = ("parse-error", "ill-typed", "unknown-symbol", "not-a-value", "no-answer", "limit",
+                 "circular", "bad-definition")
 
 
 @dataclass(frozen=True)
