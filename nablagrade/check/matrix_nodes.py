@@ -20,7 +20,7 @@ from nablagrade.derive import numeric
 from nablagrade.derive.mexpr import ONE, MExpr, Var, children
 from nablagrade.errors import DerivationError
 
-rule = numeric._compile.register  # the engine's dispatch table of numeric rules
+rule = numeric.rule  # the engine's dispatch table of numeric rules
 compiled = numeric.compiled
 
 
@@ -220,8 +220,4 @@ def nodes(e: MExpr):
 def forget(e: MExpr) -> None:
     """Drop the compiled closures of ``e``'s nodes from the engine's cache: answers are built
     once per check, and keeping them would grow the cache without bound."""
-    cache = numeric._COMPILED
-    for node in nodes(e):
-        entry = cache.get(id(node))
-        if entry is not None and entry[0] is node:
-            del cache[id(node)]
+    numeric.forget(nodes(e))

@@ -90,7 +90,7 @@ def _(e: TotalJac):
 
     def total(env, s: int, t: int):
         key = ("~D", e.state.name, s, t)
-        memo = env._memo  # shared by every view of the instance
+        memo = env.scratch  # shared by every view of the instance
         if key not in memo:
             rows = env.dim(e.state.rows)
             out = _identity(env, e.shape) if s == t else np.zeros((env.n, rows, rows))

@@ -51,6 +51,11 @@ class Env:
         self._memo: dict = {}
         self._dim_cache: dict = {}
 
+    @property
+    def scratch(self) -> dict:
+        """A memo shared by every view of this instance, for evaluators of new node types."""
+        return self._memo
+
     def rebind(self, **symbols) -> "Env":
         """A view of this environment with index symbols bound to other values."""
         view = Env.__new__(Env)
@@ -98,6 +103,7 @@ class Env:
 
 
 _COMPILED: dict = {}
+MAX_COMPILED = 100_000  # closures kept; past this the cache starts over (they are rebuilt)
 
 
 def evaluate(e: MExpr, env: Env) -> np.ndarray:
@@ -109,14 +115,27 @@ def compiled(e: MExpr):
     """A numpy closure ``env -> array`` for ``e``, built once per expression."""
     entry = _COMPILED.get(id(e))
     if entry is None or entry[0] is not e:
+        if len(_COMPILED) >= MAX_COMPILED:
+            _COMPILED.clear()
         entry = (e, _compile(e))  # holding e keeps its id from being reused
         _COMPILED[id(e)] = entry
     return entry[1]
 
 
+def forget(nodes) -> None:
+    """Drop the closures of these nodes from the cache (expressions built once, e.g. answers)."""
+    for node in nodes:
+        entry = _COMPILED.get(id(node))
+        if entry is not None and entry[0] is node:
+            del _COMPILED[id(node)]
+
+
 @singledispatch
 def _compile(e: MExpr):
     raise DerivationError(f"cannot evaluate {type(e).__name__}")
+
+
+rule = _compile.register  # register the numeric rule of a new node type: @rule def _(e: Node)
 
 
 @_compile.register
