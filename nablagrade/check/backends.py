@@ -120,8 +120,14 @@ class Rat:
         return (self.n == o.n) & (self.d == o.d)
 
 
+def _gamma1(v: float) -> float:
+    if not v >= 0:
+        return np.nan
+    return math.gamma(v + 1) if v < 171 else np.inf  # 171! overflows a float
+
+
 def _factorial(x):
-    return np.vectorize(lambda v: math.gamma(v + 1) if v >= 0 else np.nan, otypes=[float])(x)
+    return np.vectorize(_gamma1, otypes=[float])(x)
 
 
 FLOAT_FUNCTIONS = {
@@ -132,7 +138,8 @@ FLOAT_FUNCTIONS = {
     "arcsinh": np.arcsinh, "arccosh": np.arccosh, "arctanh": np.arctanh,
     "sec": lambda x: 1 / np.cos(x), "csc": lambda x: 1 / np.sin(x), "cot": lambda x: 1 / np.tan(x),
     "sigmoid": lambda x: 0.5 * (1 + np.tanh(0.5 * x)), "floor": np.floor, "ceil": np.ceil,
-    "abs": np.abs, "factorial": _factorial,
+    "abs": np.abs, "factorial": _factorial, "sgn": np.sign,
+    "relu": lambda x: np.maximum(x, 0), "coth": lambda x: 1 / np.tanh(x),
 }
 
 
@@ -160,7 +167,8 @@ class FloatBackend:
         if name in ("max", "min"):
             return np.maximum.reduce(np.broadcast_arrays(*args)) if name == "max" else \
                 np.minimum.reduce(np.broadcast_arrays(*args))
-        return FLOAT_FUNCTIONS[name](*args)
+        with np.errstate(all="ignore"):  # undefined values become nan/inf, judged later
+            return FLOAT_FUNCTIONS[name](*args)
 
     @staticmethod
     def power(base, exponent):

@@ -27,10 +27,16 @@ def deadline(seconds: float):
     if not usable:
         yield
         return
+    import time
+
+    outer, _ = signal.getitimer(signal.ITIMER_REAL)  # an enclosing deadline, if any
+    start = time.monotonic()
     previous = signal.signal(signal.SIGALRM, _raise)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, min(seconds, outer) if outer else seconds)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        if outer:  # give the enclosing deadline what it has left (at least a tick)
+            signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - start), 1e-3))

@@ -144,7 +144,8 @@ def _juxt(node: A.Juxt, scope, backend, bound):
     items, fns, i = node.items, [], 0
     while i < len(items):
         item = items[i]
-        if isinstance(item, A.Name) and i + 1 < len(items) and item.sub is None:
+        if isinstance(item, A.Name) and i + 1 < len(items) and item.sub is None \
+                and not item.primes:  # V'(1) is not V(1)
             key = base_key(item)
             if key in scope.sequences and not scope.knows(key):
                 fns.append(_element(key, _unwrap(items[i + 1]), scope, backend, bound, item.pos))

@@ -24,7 +24,7 @@ CODES = (
     "dims-swapped", "singleton-dropped", "missing-floor", "layout-denominator", "transpose-error",
     "index-base", "index-order", "wrong-range", "missing-term", "sign-error", "flipped",
     "shape-mismatch", "ill-typed", "unknown-symbol", "parse-error", "not-simplified",
-    "not-a-value", "too-few-digits", "no-answer", "limit", "out-of-range", "circular",
+    "not-a-value", "too-few-digits", "rounding", "no-answer", "limit", "out-of-range", "circular",
     "bad-definition",
 )
 INVALID_CODES = ("parse-error", "ill-typed", "unknown-symbol", "not-a-value", "no-answer", "limit",
@@ -53,7 +53,23 @@ class Counterexample:
     got: Any
 
     def to_json(self) -> dict:
-        return {"instance": dict(self.instance), "expected": self.expected, "got": self.got}
+        return {"instance": jsonable(dict(self.instance)), "expected": jsonable(self.expected),
+                "got": jsonable(self.got)}
+
+
+def jsonable(value):
+    """Plain JSON: numpy values as numbers and lists, non-finite numbers as words."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if hasattr(value, "tolist"):
+        return jsonable(value.tolist())
+    if isinstance(value, float) and value != value:
+        return "undefined"
+    if isinstance(value, float) and value in (float("inf"), float("-inf")):
+        return "inf" if value > 0 else "-inf"
+    return value
 
 
 @dataclass(frozen=True)
