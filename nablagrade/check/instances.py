@@ -8,6 +8,7 @@ inside (-1, 1), and large. Deterministic: the same seed gives the same instances
 from __future__ import annotations
 
 import itertools
+from functools import lru_cache
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -27,9 +28,17 @@ def integer_instances(names: Sequence[str], seed: int, *, count: int = 600,
                       low: Mapping[str, int] | None = None, high: int = 12,
                       constraints=(), fixed: Mapping[str, int] | None = None) -> dict:
     """Columns ``{name: int64 array}`` of admissible integer instances: a small exhaustive grid
-    first, then random points up to ``count``; only points meeting every constraint."""
-    low = dict(low or {})
-    fixed = dict(fixed or {})
+    first, then random points up to ``count``; only points meeting every constraint.
+
+    The same question asks for the same instances for every answer: they are cached, and the
+    arrays are read-only."""
+    return dict(_integer_instances(tuple(names), seed, count, tuple(sorted((low or {}).items())),
+                                   high, tuple(constraints), tuple(sorted((fixed or {}).items()))))
+
+
+@lru_cache(maxsize=256)
+def _integer_instances(names, seed, count, low, high, constraints, fixed):
+    low, fixed = dict(low), dict(fixed)
     free = [n for n in names if n not in fixed]
     rng = np.random.default_rng(seed)
     grid_top = 3 if len(free) > 4 else 4
@@ -53,7 +62,10 @@ def integer_instances(names: Sequence[str], seed: int, *, count: int = 600,
 
         raise DerivationError(f"no admissible instance of {', '.join(names)} meets the "
                               f"problem's constraints")
-    return {n: np.array([p[n] for p in kept], dtype=np.int64) for n in names}
+    columns = {n: np.array([p[n] for p in kept], dtype=np.int64) for n in names}
+    for column in columns.values():
+        column.setflags(write=False)
+    return columns
 
 
 def real_instances(names: Sequence[str], seed: int, *, count: int = 48,

@@ -64,7 +64,12 @@ class Env:
         return view
 
     def dim(self, d) -> int:
+        if isinstance(d, (int, sp.Integer)):
+            return int(d)
         if d in self._dim_cache:
+            return self._dim_cache[d]
+        if isinstance(d, sp.Symbol) and d in self.dims:  # most dimensions: no subs needed
+            self._dim_cache[d] = int(self.dims[d])
             return self._dim_cache[d]
         value = sp.sympify(d).subs(self.dims)
         if not value.is_Integer:
