@@ -141,7 +141,7 @@ class Graph:
         lhs = r"\frac{d %s}{d %s}" % (latex(self.output), latex(leaf))
         chain, value = self._chain(leaf), latex(self.gradient(leaf))
         steps = [Step(lhs, chain if chain == value else f"{chain} = {value}",
-                      "sum over the edges out of %s" % latex(leaf))]
+                      "sum over the edges out of $%s$" % latex(leaf))]
         total = latex(self.total_derivative(leaf)) if in_leaves else value
         if total != value:
             steps.append(Step(lhs, total, "in the leaves"))

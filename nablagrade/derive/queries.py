@@ -88,7 +88,7 @@ class Jacobian:
         steps.append(Step(lhs, first.latex(), "chain rule"))
         for symbol in shallow.placeholders:
             inner = Jacobian(self.system, symbol.num, self.wrt).derive()
-            steps.extend(inner.steps[1:])
+            steps.extend(s for s in inner.steps[1:] if s not in steps)  # each result once
         final = self.closed()
         if shallow.placeholders:
             steps.append(Step(lhs, final.latex(), "substituting"))
@@ -149,7 +149,7 @@ class BPTTGradient:
                                   rf"\mathrm{{d}}{self.param.latex()}"), r) for L, r in pairs])
         steps = (
             Step(r"\mathrm{d}" + h.latex(), direct.latex(),
-                 rf"direct effect of {self.param.latex()}, with {h.at(T - 1).latex()} fixed"),
+                 rf"direct effect of ${self.param.latex()}$, with ${h.at(T - 1).latex()}$ fixed"),
             Step(where.split(" = ")[0], where.split(" = ", 1)[1],
                  "total derivative of the loss in the state, backwards in time"),
             Step(lhs, grad.latex(), r"$\mathrm{d}\ell = \sum_t \delta[t]^\top \mathrm{d}h[t]$,"
@@ -181,7 +181,7 @@ class ThroughSuccessors:
         expr = summation(term, i, 1, len(lags))
         lhs = Deriv(LOSS, base).latex()
         steps = (Step(lhs, expr.latex(),
-                      rf"{base.latex()} enters {h.latex()} at lags "
+                      rf"${base.latex()}$ enters ${h.latex()}$ at lags "
                       + ", ".join(map(str, lags)) + "; chain rule over those states"),)
         return Derivation(expr=expr, latex=expr.latex(), steps=steps, lhs=lhs,
                           meta={"system": self.system, "lags": lags, "index": i})

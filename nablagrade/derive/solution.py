@@ -13,7 +13,9 @@ from typing import Any, Mapping
 
 @dataclass(frozen=True)
 class Step:
-    """One line of a derivation: ``lhs = rhs``, with an optional note (the rule applied)."""
+    """One line of a derivation: ``lhs = rhs``, with an optional note (the rule applied).
+
+    ``lhs`` and ``rhs`` are LaTeX maths; ``note`` is text, with any maths inside ``$...$``."""
 
     lhs: str
     rhs: str
