@@ -57,13 +57,22 @@ def parse_params(pairs) -> dict:
 @main.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def list_cmd(as_json):
-    """List the problems (with their parts and parameters)."""
+    """List the problems (with their parts and parameters) and the built-in assignments."""
+    from nablagrade.assignments import builtin_names, load
     from nablagrade.problems import all_problems
 
     problems = all_problems()
+    assignments = [load(name) for name in builtin_names()]
     if as_json:
-        click.echo(json.dumps({"problems": [problem_json(p) for p in problems]}, indent=2))
+        click.echo(json.dumps({"problems": [problem_json(p) for p in problems],
+                               "assignments": [{"name": a.name, "title": a.title,
+                                                "questions": len(a.questions), "points": a.points}
+                                               for a in assignments]}, indent=2))
         return
+    click.echo("Assignments (built in):")
+    for a in assignments:
+        click.echo(f"  {a.name:<20} {a.title}  ({len(a.questions)} questions, {a.points:g} points)")
+    click.echo("\nProblems:")
     for p in problems:
         params = ", ".join(f"{q.name}={q.default}" if q.default is not None else q.name
                            for q in p.params)
@@ -126,6 +135,49 @@ def format_solution(solution, steps: bool) -> str:
         if d.value is not None:
             lines.append(f"    value: {json.dumps(d.value)}")
     return "\n".join(lines)
+
+
+def _output(assignment: str, student: str | None, out: str | None, suffix: str):
+    from pathlib import Path
+
+    if out:
+        return Path(out)
+    stem = Path(assignment).stem + (f"-{student}" if student else "") + suffix
+    return Path(stem + ".pdf")
+
+
+@main.command()
+@click.argument("assignment")
+@click.option("-o", "out", default=None, metavar="OUT.pdf|OUT.tex",
+              help="Where to write (default: ASSIGNMENT[-ID]-solutions.pdf); .tex: no PDF.")
+@click.option("--student", default=None, metavar="ID", help="That student's variant.")
+def sheet(assignment, out, student):
+    """Render the solution sheet of ASSIGNMENT (a file, or a built-in name: see `list`)."""
+    from nablagrade.render.build import engine
+    from nablagrade.render.sheet import publish, sheet_source
+
+    path = _output(assignment, student, out, "-solutions")
+    wants_pdf = path.suffix.lower() != ".tex"
+    tex, pdf, message = publish(sheet_source(assignment, student), path, pdf=wants_pdf)
+    click.echo(message, err=pdf is None and wants_pdf)
+    if wants_pdf and pdf is None and out and engine() is None:
+        sys.exit(1)  # a PDF was asked for by name and none could be built
+
+
+@main.command()
+@click.argument("assignment")
+@click.option("-o", "out", default=None, metavar="OUT.tex",
+              help="Where to write (default: ASSIGNMENT[-ID]-answers.tex).")
+@click.option("--student", default=None, metavar="ID", help="That student's variant.")
+def template(assignment, out, student):
+    """Write an answer template for ASSIGNMENT: the questions, an empty answer for each."""
+    from pathlib import Path
+
+    from nablagrade.render.sheet import publish, template_source
+
+    path = Path(out) if out else _output(assignment, student, None, "-answers").with_suffix(".tex")
+    _, _, message = publish(template_source(assignment, student), path, pdf=False)
+    click.echo(message)
 
 
 VERDICT_EXIT = {"correct": 0, "incorrect": 1, "invalid": 3, "manual": 0}

@@ -195,6 +195,7 @@ class Problem:
     priority: str = "P0"
     aliases: Mapping[str, str] = field(default_factory=dict)
     example: Mapping[str, Any] = field(default_factory=dict)  # the sheet's instance
+    figures: tuple[str, ...] = ()  # pictures its solution sheet shows (see render.figures_for)
 
     def part(self, part_id: str) -> Part:
         for part in self.parts:
@@ -240,7 +241,7 @@ _REGISTRY: dict[str, Problem] = {}
 
 
 def problem(id: str, *, title: str, params=(), parts=(), statement: str = "", constraints=(),
-            source: str = "", priority: str = "P0", aliases=None, example=None):
+            source: str = "", priority: str = "P0", aliases=None, example=None, figures=()):
     """Register the decorated builder as problem ``id``.
 
     The builder takes the validated :class:`Params` and returns ``{part_id: query}`` for every
@@ -254,7 +255,7 @@ def problem(id: str, *, title: str, params=(), parts=(), statement: str = "", co
                                 params=tuple(params), parts=tuple(parts), builder=builder,
                                 constraints=tuple(constraints), source=source,
                                 priority=priority, aliases=dict(aliases or {}),
-                                example=dict(example or {}))
+                                example=dict(example or {}), figures=tuple(figures))
         return builder
 
     return register

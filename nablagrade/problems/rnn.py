@@ -58,6 +58,7 @@ def gated_cell(p) -> Recurrence:
                                    "sigmoid", "gate"))),
     ),
     source="000 §1.2.1",
+    figures=("recurrence-graph", "jacobian-norms"),
 )
 def gated(p):
     cell = gated_cell(p)

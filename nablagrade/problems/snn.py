@@ -63,6 +63,7 @@ def _gradient(graph: Graph, z_in_leaves, leaf, at: dict, forward: dict) -> Deriv
             rubric=(("dirac", "delta", "impulse"), ("zero", "0", "vanish"),
                     ("increas", "grow", "infinity", r"\infty", "large", "larger"))),),
     source="004 Q1",
+    figures=("surrogate", "computational-graph"),
     priority="P1",
 )
 def lif_surrogate(p):
@@ -77,7 +78,7 @@ def lif_surrogate(p):
     steps = tuple(Step(f"V({t})", f"{latex(v)} = {float(v):.6g}", "forward, before the reset")
                   for t, v in enumerate(voltages, start=1))
     out = {"spikes": sequence(spikes, lhs=r"\left(y(1), \dots, y(%d)\right)" % p.T, steps=steps,
-                              meta={"voltages": [float(v) for v in voltages]})}
+                              meta={"voltages": [float(v) for v in voltages], "graph": graph})}
     z_in_leaves = graph.expand(graph.output)
     for pid, (leaf, _) in GRADIENTS.items():
         out[pid] = _gradient(graph, z_in_leaves, leaf(neuron), at, forward)
