@@ -180,6 +180,77 @@ def template(assignment, out, student):
     click.echo(message)
 
 
+@main.command()
+@click.argument("assignment")
+@click.argument("submissions", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("-o", "outdir", default="grades", show_default=True, type=click.Path(),
+              help="Output directory.")
+@click.option("--jobs", "workers", type=click.IntRange(1, 256), default=None,
+              help="Worker processes (default: all cores).")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="A Dask scheduler (tcp://host:8786) instead of local processes.")
+@click.option("--gradebook", "gradebook", type=click.Path(), default=None,
+              help="The SQLite gradebook (default: OUTDIR/gradebook.sqlite).")
+@click.option("--export", "exports", default="", metavar="canvas,gradescope",
+              help="LMS exports to write.")
+@click.option("--roster", type=click.Path(exists=True), default=None,
+              help="A Canvas gradebook export to copy student identities from.")
+@click.option("--show-solutions", is_flag=True, help="Put the expected answers in the feedback.")
+@click.option("--no-pdf", is_flag=True, help="Markdown feedback and report only.")
+def regrade(assignment, submissions, outdir, workers, scheduler, gradebook, exports, roster,
+            show_solutions, no_pdf):
+    """Grade a class: SUBMISSION files (.tex, .json, .csv) or directories of them."""
+    from pathlib import Path
+
+    from nablagrade.grade.regrade import regrade as run
+
+    chosen = {e.strip() for e in exports.split(",") if e.strip()}
+    unknown = chosen - {"canvas", "gradescope"}
+    if unknown:
+        raise click.BadParameter(f"unknown export {sorted(unknown)[0]!r}; valid: canvas, "
+                                 f"gradescope", param_hint="--export")
+    summary = run(assignment, submissions, Path(outdir), workers=workers, scheduler=scheduler,
+                  gradebook_path=Path(gradebook) if gradebook else None,
+                  show_solutions=show_solutions, exports=chosen,
+                  roster=Path(roster) if roster else None, pdf=not no_pdf)
+    for problem in summary.problems:
+        click.echo(f"warning: {problem}", err=True)
+    click.echo(f"graded {summary.students} students, {summary.answers} answers "
+               f"({summary.distinct} distinct, {summary.checked} checked now) in "
+               f"{summary.seconds:.1f} s; {len(summary.changes)} changed since the last run")
+    for name in sorted(summary.written):
+        click.echo(f"  {summary.written[name]}")
+
+
+@main.command()
+@click.argument("assignment")
+@click.argument("key", type=click.Path(exists=True))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def audit(assignment, key, as_json):
+    """Check an instructor's answer KEY (an answer file) against the derived truth."""
+    from pathlib import Path
+
+    from nablagrade.grade.audit import audit as run
+
+    report = run(assignment, Path(key))
+    if as_json:
+        click.echo(json.dumps({"findings": [r.to_json() for r in report.findings],
+                               "checked": len(report.results),
+                               "unanswered": list(report.unanswered)}, indent=2, default=str))
+    else:
+        for r in report.findings:
+            codes = ", ".join(c for c, _ in r.diagnoses) or r.verdict
+            click.echo(f"{r.question}: {r.verdict.upper()} ({codes}), {r.points:g}/{r.max_points:g}")
+            click.echo(f"    key says: {r.understood or r.answer}")
+            for _, message in r.diagnoses:
+                click.echo(f"    {message}")
+            click.echo(f"    right:    {r.expected}")
+        click.echo(f"{len(report.findings)} of {len(report.results)} answers in the key are not "
+                   f"right" + (f"; {len(report.unanswered)} questions unanswered"
+                               if report.unanswered else ""))
+    sys.exit(1 if report.findings else 0)
+
+
 VERDICT_EXIT = {"correct": 0, "incorrect": 1, "invalid": 3, "manual": 0}
 
 
