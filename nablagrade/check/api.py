@@ -14,6 +14,8 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, Callable, Mapping
 
+import numpy as np
+
 from nablagrade.check import ast as A
 from nablagrade.check.errors import ParseError
 from nablagrade.check.parse import parse_answer
@@ -116,7 +118,8 @@ def judge(t: Task, tree: A.Answer, credit: Mapping[str, float] | None = None) ->
     checker = CHECKERS.get(t.part.kind)
     if checker is None:
         raise DerivationError(f"no checker for {t.part.kind} parts yet")
-    verdict = checker(t, tree)
+    with np.errstate(all="ignore"):  # overflow and undefined values are judged, not warned
+        verdict = checker(t, tree)
     if not verdict.expected and t.truth is not None:
         verdict = replace(verdict, expected=t.truth.latex)
     return score(verdict, credit).about(t.problem.id, t.part.id, t.params.given)
