@@ -2,7 +2,8 @@
 numbers, at random reals for formulas. Owns reading an array however written (``[2, -1, 3]``,
 ``(2, -1, 3)``, ``2, -1, 3``, ``w_1 = 2, …``, a ``bmatrix`` row or column, ``[[1, 2], [3, 4]]``,
 ``^\\top``), the names entries may use, and the diagnoses, each a variant of the truth the answer
-matches: ``flipped`` (recomputed with the kernel reversed), ``sign-error``, ``dims-swapped`` (the
+matches: the known mistakes the engine derives with the problem (``meta["variants"]``, such as
+``flipped``: the answer with the kernel reversed), ``sign-error``, ``dims-swapped`` (the
 transpose, not square), ``shape-mismatch``; else the first wrong entry is the counterexample."""
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from nablagrade.check.api import Task, checks, task
 from nablagrade.check.backends import EXACT, FLOAT, Inexact, Rat, Undefined
 from nablagrade.check.instances import real_instances
 from nablagrade.check.latex import to_latex
+from nablagrade.check.numbers import read_decimal
 from nablagrade.check.scalar import IllTyped, Scope, Unknown, compile_scalar
 from nablagrade.check.shapes import plain, spread
 from nablagrade.check.statements import NoStatement, pick
@@ -114,36 +116,24 @@ def _free(expr) -> set:
         set(expr.free_symbols if isinstance(expr, sp.Basic) else ())
 
 
-def _graph_partials(t: Task) -> dict:
-    """rnn.scalar-unroll: ``dy/dq`` (an adjoint), ``dq/dw`` (an edge's partial) as values."""
-    from nablagrade.derive.scalar import latex
-    from nablagrade.problems.scalar_rnn import unroll
-
-    graph = unroll(t.params.T)
-    out = {(latex(graph.output), latex(n)): graph.adjoints[n] for n in graph.nodes[:-1]}
-    for node, expr in graph.equations:
-        out.update({(latex(node), latex(s)): graph.local(node, s) for s in expr.free_symbols
-                    if (latex(node), latex(s)) not in out})
-    return out
-
-
-PARTIALS = {"rnn.scalar-unroll": _graph_partials}
-
-
 def entry_names(t: Task, truth: Grid) -> Names:
-    """The leaves get random reals; the symbols of the problem's other formula parts too, so
-    that an answer mentioning them is wrong, not unreadable. ``w_1`` is also ``w[1]``."""
+    """The leaves get random reals; the symbols of the problem's other formula parts and of the
+    part's known mistakes too, so that an answer mentioning them is wrong, not unreadable.
+    ``w_1`` is also ``w[1]``. The part's ``meta["definitions"]`` (intermediates) and
+    ``meta["partials"]`` (derivatives keyed (numerator, denominator)) are computed from the
+    leaves."""
     symbols = _free(truth.cells)
     if not symbols:
         return Names()
     definitions = {str(k): v for k, v in t.truth.meta.get("definitions", {}).items()}
     symbols |= _free([task(t.problem.id, p.id, t.params.given, t.layout).truth.expr
                       for p in t.problem.parts if p.kind in ("array", "sequence", "formula")])
+    symbols |= _free(list(t.truth.meta.get("variants", {}).values()))
     leaves = tuple(sorted({symbol_key(s) for s in symbols | _free(list(definitions.values()))}
                           - set(definitions)))
     env = dict(real_instances(leaves, t.seed))
     env.update({name: compile_truth(expr, FLOAT)(env) for name, expr in definitions.items()})
-    partials = PARTIALS[t.problem.id](t) if t.problem.id in PARTIALS else {}
+    partials = t.truth.meta.get("partials", {})
     env.update({"d%s/d%s" % pair: compile_truth(e, FLOAT)(env) for pair, e in partials.items()})
     elements = {key: m.groups() for key in leaves if (m := re.match(r"^([A-Za-z]+)_(\d+)$", key))}
     env.update({(base, int(i)): env[key] for key, (base, i) in elements.items()})
@@ -174,24 +164,21 @@ def _define(definitions: tuple, names: Names) -> Names:
     return names
 
 
-def _decimal_ok(node: A.Node, got: Rat, want: Rat) -> bool:
-    """answers.md rule 3: a decimal is right within a relative 1e-6 of the truth, or as the
-    truth rounded to the digits given when it has at least 3 significant digits."""
-    number = node.operand if isinstance(node, A.Neg) else node
-    text = number.text if isinstance(number, A.Number) and not number.percent else ""
-    g, w = Fraction(int(got.n[0]), int(got.d[0])), Fraction(int(want.n[0]), int(want.d[0]))
-    places, digits = len(text.partition(".")[2]), len(text.replace(".", "").lstrip("0"))
-    return "." in text and (abs(g - w) <= abs(w) / 10**6
-                            or digits >= 3 and abs(g - w) <= Fraction(1, 2 * 10**places))
+def _rounded(node: A.Node, want: Rat) -> bool:
+    """A decimal right by rule 3 of answers.md: within 1e-6 of the truth, or the truth rounded
+    to the digits given when it has at least 3 significant digits."""
+    decimal = read_decimal(node)
+    return decimal is not None and want.n.size == 1 and \
+        decimal.judge(Fraction(int(want.n[0]), int(want.d[0]))) == "close"
 
 
 def _agree(answer: Grid, got: tuple, want: tuple, scale: float) -> list:
     """Per entry, per instance: is the answer's entry the truth's? Formulas to a tight tolerance,
-    decimals for numbers to 1e-6 (or rounded, see `_decimal_ok`)."""
+    decimals for numbers by rule 3 (see `_rounded`)."""
     out = []
     for node, g, w in zip(answer.cells, got, want):
         if isinstance(g, Rat) and isinstance(w, Rat):
-            out.append(g.equals(w) | (g.n.size == 1 and _decimal_ok(node, g, w)))
+            out.append(g.equals(w) | _rounded(node, w))
             continue
         fg, fw = (v.as_float() if isinstance(v, Rat) else v for v in (g, w))
         with np.errstate(all="ignore"):
@@ -209,26 +196,6 @@ def _counterexample(names: Names, shape, agree: list, got: tuple, want: tuple):
     return Counterexample(instance, plain(want[k], i), plain(got[k], i))
 
 
-def _rotated_kernel(t: Task):
-    """The engine's answer for the kernel rotated by 180 degrees: a true convolution's."""
-    rotated = tuple(tuple(reversed(row)) for row in reversed(t.params.kernel))
-    return task(t.problem.id, t.part.id, {**t.params.given, "kernel": rotated}, t.layout).truth.expr
-
-
-def _reversed_weights(t: Task):
-    """The truth with ``w_i`` and ``w_{K+1-i}`` exchanged: the filter reversed."""
-    symbols, K = {symbol_key(s): s for s in _free(t.truth.expr)}, t.params.K
-    swap = {symbols[f"w_{i}"]: symbols[f"w_{K + 1 - i}"] for i in range(1, K + 1)
-            if f"w_{i}" in symbols and f"w_{K + 1 - i}" in symbols}
-    expr = t.truth.expr
-    return expr.xreplace(swap) if isinstance(expr, sp.MatrixBase) else \
-        tuple(e.xreplace(swap) for e in expr)
-
-
-FLIPS = {"conv1d.filter-recovery": lambda t: tuple(reversed(t.truth.expr)),
-         "conv2d.transpose": _rotated_kernel, "conv2d.numeric": _rotated_kernel,
-         "conv1d.as-matrix": _reversed_weights, "conv1d.transpose-as-matrix": _reversed_weights}
-
 MESSAGES = {  # pinned by the tests: part of the contract with students
     "flipped": "The kernel is flipped (a true convolution); here convolution is cross-correlation.",
     "sign-error": "Every entry has the wrong sign.",
@@ -242,8 +209,9 @@ def _shape_text(shape: tuple) -> str:
 
 
 def _variants(t: Task, truth: Grid) -> list:
-    """(code, grid): the readings of a wrong answer, in the truth's shape or transposed."""
-    out = [("flipped", truth_grid(FLIPS[t.problem.id](t)))] if t.problem.id in FLIPS else []
+    """(code, grid): the readings of a wrong answer, in the truth's shape or transposed: the
+    known mistakes the engine derived (``meta["variants"]``), then the sign, the transpose."""
+    out = [(code, truth_grid(e)) for code, e in t.truth.meta.get("variants", {}).items()]
     out.append(("sign-error", Grid(truth.shape, tuple(-c for c in truth.cells))))
     if len(truth.shape) == 2 and truth.shape[0] != truth.shape[1]:
         out.append(("dims-swapped", truth.transposed()))

@@ -3,10 +3,10 @@ evaluation (rationals: a float floor is wrong near integers) at admissible integ
 
 Owns reading a shape however it is written (``5 \\times 2``, ``5x2``, ``(5, 2)``, ``R^{m}``,
 ``X \\in \\mathbb{R}^{3 \\times (1 \\times 5 \\times 3)}``: grouping is free), the writings the
-catalogue also calls right, and the diagnoses, each the answer matching a variant of the truth
-(never a string match): ``layout-denominator`` (the other layout), ``dims-swapped`` (a
-permutation), ``singleton-dropped`` (a size-1 dim left out), ``missing-floor`` (right once
-rounded, not always an integer), else ``shape-mismatch``.
+catalogue also calls right (listed by the engine in ``meta["also"]``), and the diagnoses, each
+the answer matching a variant of the truth (never a string match): ``layout-denominator`` (the
+other layout), ``dims-swapped`` (a permutation), ``singleton-dropped`` (a size-1 dim left out),
+``missing-floor`` (right once rounded, not always an integer), else ``shape-mismatch``.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ import numpy as np
 import sympy as sp
 
 from nablagrade.check import ast as A
-from nablagrade.check.api import Task, checks, task
+from nablagrade.check.api import Task, checks
 from nablagrade.check.backends import EXACT, FLOAT, Inexact, Rat, Undefined
-from nablagrade.check.instances import integer_instances
+from nablagrade.check.instances import parameter_instances
 from nablagrade.check.latex import to_latex
 from nablagrade.check.names import name_key
 from nablagrade.check.scalar import IllTyped, Scope, Unknown, compile_scalar
@@ -30,26 +30,6 @@ from nablagrade.check.truth import compile_truth
 from nablagrade.check.verdict import Counterexample, Diagnosis, Verdict, invalid
 from nablagrade.derive.shapes import dim_latex
 from nablagrade.errors import DerivationError
-
-# Names a problem's statement defines from its parameters, taken from the engine's own answer
-# to another part (part id, position of the dim) so that the maths is not written twice.
-AUXILIARY = {"conv1d.backprop": {"O": ("out-shape", -1)}}
-
-
-def _conv1d_extras(t: Task, dims: tuple) -> list[tuple]:
-    """conv1d: with F = 1 the engine drops the output's filter axis; writing it (``1 x O``) is
-    right. A derivative by x may list x's axes as (position, channel), as the sheet indexes
-    ``x[n][k]``: the expression, not the shape, shows which order is meant."""
-    forms = [dims]
-    if t.part.id == "dfdx-shape":
-        forms.append((dims[0], dims[2], dims[1]))
-    if t.params.F == 1 and t.part.id in ("out-shape", "dfdW-shape", "dfdx-shape"):
-        forms += [(sp.Integer(1),) + f for f in forms]
-    return forms[1:]
-
-
-EXTRAS = {"conv1d.backprop": _conv1d_extras}
-
 
 def dims_of(node: A.Node, known: frozenset = frozenset()) -> tuple:
     """The dimension nodes of a written shape, grouping flattened: ``3 \\times (1 \\times 5)``,
@@ -87,15 +67,18 @@ def _split_at_x(node: A.Juxt, known) -> tuple:
 
 def dim_names(t: Task) -> dict:
     """Written key -> parameter name, for the integer parameters that have a value or a symbol
-    (``K_H`` and ``KH`` both name KH); the statement's own names (``O``) map to their dim."""
+    (``K_H`` and ``KH`` both name KH); the names the statement defines (the engine's
+    ``meta["names"]``, formulas in the parameters: ``O``) map to their dim at the parameters."""
     names = {}
     for param in t.problem.params:
         if param.kind in ("int", "dim") and t.params[param.name] is not None:
             names[param.name] = param.name
             if param.latex:
                 names[param.latex.replace("{", "").replace("}", "").lstrip("\\")] = param.name
-    for name, (part, at) in AUXILIARY.get(t.problem.id, {}).items():
-        names[name] = task(t.problem.id, part, t.params.given, t.layout).truth.meta["dims"][at]
+    for name, formula in t.truth.meta.get("names", {}).items():
+        formula = sp.sympify(formula)
+        names[name] = formula.subs({s: t.params[s.name] for s in formula.free_symbols
+                                    if s.name in t.params})
     return names
 
 
@@ -119,9 +102,7 @@ def space_of(t: Task, names: dict, used: bool) -> Space:
     params = {n for n in names.values() if isinstance(n, str)}
     symbolic = sorted(n for n in params if t.params.is_symbolic(n)) if used else []
     fixed = {n: t.params[n] for n in params if not t.params.is_symbolic(n)}
-    low = {p.name: int(p.min) for p in t.problem.params if p.min is not None}
-    columns = integer_instances(symbolic, t.seed, constraints=t.problem.constraints, low=low,
-                                fixed=fixed) if symbolic else {}
+    columns = parameter_instances(t.problem, symbolic, t.seed, fixed) if symbolic else {}
     if columns and not len(columns[symbolic[0]]):
         raise DerivationError(f"{t.problem.id}: no instance meets the constraints")
     values = {**{n: Rat(int(v)) for n, v in fixed.items()},
@@ -193,7 +174,7 @@ def _forms(t: Task) -> tuple[list[tuple], list[tuple]]:
     swapped); of a scalar's derivative by a matrix, it is the transpose."""
     dims, groups = tuple(t.truth.meta["dims"]), tuple(t.truth.meta["groups"])
     right = [dims] + ([(dims[0], sp.Integer(1))] if len(dims) == 1 else [])  # a column vector
-    right += EXTRAS[t.problem.id](t, dims) if t.problem.id in EXTRAS else []
+    right += [tuple(sp.sympify(d) for d in form) for form in t.truth.meta.get("also", ())]
     layout = [dims[groups[0]:] + dims[:groups[0]]] if len(groups) == 2 else \
         [dims[::-1]] if getattr(t.query, "den", None) is not None and len(dims) == 2 else []
     return (layout, [dims]) if t.layout == "denominator" and layout else (right, layout)

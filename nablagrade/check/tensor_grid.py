@@ -21,13 +21,12 @@ from typing import Mapping
 import numpy as np
 
 from nablagrade.check.api import task as task_of
+from nablagrade.check.instances import defined
 from nablagrade.check.parse import parse_answer
 from nablagrade.check.tensor_eval import Compiled, Env, evaluate
 from nablagrade.check.tensor_read import Axis, Symbols, derivative_of
 from nablagrade.errors import DerivationError
 
-# Symbols a problem derives from its parameters, usable in answers (O: the output length).
-DERIVED = {"conv1d.backprop": {"O": lambda p: (p["L"] - p["K"]) // p["S"] + 1}}
 RTOL = 1e-9
 SUPERSET = 2_000_000  # elements of the superset grid; larger: each index over its own range
 
@@ -39,6 +38,7 @@ class Question:
     layout: str
     given: tuple  # the parameters as (name, value) pairs
     values: tuple  # every integer symbol an answer may use, (name, value)
+    defines: tuple  # the names the statement defines, (name, formula in the parameters)
     formula: object  # the engine's TensorFormula at these parameters
     symbols: Symbols
     names: tuple  # the truth's free indices
@@ -69,7 +69,8 @@ def _question(problem: str, part: str, given: tuple, layout: str) -> Question:
     if any(not d.is_Integer for i in concrete.free for d in (i.lo, i.hi)):
         raise DerivationError(f"{problem} {part}: give every size a value to check a tensor")
     values = {k: v for k, v in dict(t.params).items() if isinstance(v, int)}
-    values.update({k: fn(values) for k, fn in DERIVED.get(problem, {}).items()})
+    defines = dict(t.truth.meta.get("names", {}))
+    values.update(defined(defines, values))
     sizes = tuple(int(i.size) for i in concrete.free)
     if any(int(i.lo) != 1 for i in concrete.free):
         raise DerivationError(f"{problem} {part}: tensor checks expect indices from 1")
@@ -77,8 +78,9 @@ def _question(problem: str, part: str, given: tuple, layout: str) -> Question:
     ranks = tuple((n, len(s), len(s) - _leading_ones(s)) for n, s in shapes.items())
     symbols = Symbols(ranks, frozenset(values), "g" if "g" in shapes else None)
     wrt = derivative_of(parse_answer(concrete.head))  # the engine's head, never the student's
-    return Question(problem, part, layout, given, tuple(sorted(values.items())), concrete,
-                    symbols, tuple(i.symbol.name for i in concrete.free), sizes,
+    return Question(problem, part, layout, given, tuple(sorted(values.items())),
+                    tuple(sorted(defines.items())), concrete, symbols,
+                    tuple(i.symbol.name for i in concrete.free), sizes,
                     _natural(sizes, shapes.get(wrt)), wrt if wrt in shapes else None, t.seed,
                     f"{t.truth.lhs} = {t.truth.latex}")
 
@@ -139,6 +141,7 @@ class Answer:
     compiled: Compiled
     axes: tuple  # Axis per free index of the answer, in the answer's order
     declared: bool  # the order comes from a left-hand side
+    numbers: frozenset = frozenset()  # the integers written in the answer
 
 
 def grid(answer: Answer, inst: Instance, base: int, layouts: tuple, pad=False):

@@ -190,14 +190,7 @@ def describe_read(name: str, style: str, values) -> str:
     return name + "".join(f"[{v}]" for v in values)
 
 
-def glossary(problem_id: str) -> Mapping[str, tuple]:
-    """How the problem names the axes of its tensors (for messages about a swapped layout)."""
-    return _GLOSSARY.get(problem_id, {})
-
-
-_GLOSSARY = {
-    "conv1d.backprop": {
-        "x": ("position", "channel"),
-        "W": ("filter", "channel", "tap"),
-    },
-}
+def glossary(inputs) -> Mapping[str, tuple]:
+    """How the problem names the axes of its tensors (the engine's ``Input.axes``, declared
+    with the problem), for messages about a swapped layout."""
+    return {inp.name: tuple(inp.axes) for inp in inputs if inp.axes}

@@ -22,12 +22,13 @@ import numpy as np
 
 from nablagrade.check import ast as A
 from nablagrade.check.api import checks, task as task_of
+from nablagrade.check.instances import other_sizes
 from nablagrade.check.latex import to_latex
 from nablagrade.check.scalar import IllTyped, Unknown
 from nablagrade.check.statements import NoStatement, pick
 from nablagrade.check.tensor_diagnose import counterexample, diagnose, out_of_range
 from nablagrade.check.tensor_eval import compile_tensor
-from nablagrade.check.tensor_grid import (DERIVED, Answer, Reading, align, close, free_axes, grid,
+from nablagrade.check.tensor_grid import (Answer, Reading, align, close, free_axes, grid,
                                           instance, layouts_to_try, maps, question,
                                           shadowed)
 from nablagrade.check.tensor_read import Unreadable, glossary, lhs_axes
@@ -36,9 +37,6 @@ from nablagrade.errors import UsageError
 
 DRAWS = 2  # random inputs at the question's parameters (the answer is multilinear in them)
 VARIANT_COUNT = 3
-# Where other parameters are drawn from, when the answer is written with their symbols.
-RANGES = {"conv1d.backprop": {"C": range(1, 9), "L": range(2, 14), "K": range(1, 6),
-                              "S": range(1, 5)}}
 
 
 @checks("tensor")
@@ -50,7 +48,8 @@ def check_tensor(task, tree: A.Answer) -> Verdict:
             f"{to_latex(picked.lhs)} = {to_latex(picked.expr)}"
         declared = lhs_axes(picked.lhs, q.symbols)
         compiled = compile_tensor(picked.expr, shadowed(q.symbols, declared))
-        answer = Answer(compiled, free_axes(compiled, declared, q), declared is not None)
+        answer = Answer(compiled, free_axes(compiled, declared, q), declared is not None,
+                        _numbers(picked.expr))
         _check_names(answer, q)
         verdict = _judge(answer, q)
     except NoStatement as err:
@@ -66,6 +65,11 @@ def check_tensor(task, tree: A.Answer) -> Verdict:
                            expected=q.expected, answer=shown, method="exact")
         return invalid(err.code, err.message, err.pos, expected=q.expected)
     return replace(verdict, answer=shown, expected=q.expected)
+
+
+def _numbers(node) -> frozenset:
+    return frozenset(int(n.value) for n, _ in A.walk(node)
+                     if isinstance(n, A.Number) and n.value.denominator == 1)
 
 
 def _known(q) -> str:
@@ -159,7 +163,7 @@ def _base_note(answer) -> Diagnosis:
 
 
 def _layout_note(layouts, q) -> Diagnosis:
-    words = glossary(q.problem)
+    words = glossary(q.formula.inputs)
     parts = []
     for name, perm in layouts:
         axes = words.get(name, tuple(f"axis {d + 1}" for d in range(len(perm))))
@@ -184,29 +188,39 @@ def _order_note(answer, amap, q) -> Diagnosis:
 
 def _variant_questions(answer: Answer, q) -> list:
     """The question at other parameters that change only the symbols the answer uses: a
-    literal in the answer (the 3 of K, or of O) stays right, so every derived size the answer
-    does not name (O) is held too. Chosen by the question's seed: the same for every answer."""
-    ranges, derived = RANGES.get(q.problem, {}), DERIVED.get(q.problem, {})
-    used = set(answer.compiled.params)
-    vary = sorted((used | ({"L"} if used & set(derived) else set())) & set(ranges))
-    held = {d: v for d, v in q.values if d in derived and d not in used}
-    base, out = dict(q.given), []
-    for values in itertools.product(*(ranges[n] for n in vary)):
-        given = {**base, **dict(zip(vary, values))}
-        sizes = {d: fn(given) for d, fn in derived.items()}
-        distinct = given.get("C") != given.get("L") or base.get("C") == base.get("L")
-        if (given != base and distinct and min(sizes.values(), default=1) > 0
-                and all(sizes[d] == v for d, v in held.items())):
-            out.append(given)
+    literal in the answer (the 3 of K, or of O) stays right, so every name the statement
+    defines that the answer does not use (O) is held too. A defined name the answer uses
+    varies with the parameters it is defined from that the answer does not write as a number.
+    Only sizes change: the free indices and the tensors' ranks stay. Chosen by the question's
+    seed: the same for every answer."""
+    values, defines, used = dict(q.values), dict(q.defines), set(answer.compiled.params)
+    vary = set(used)
+    for name in used & set(defines):
+        vary |= {str(s) for s in defines[name].free_symbols
+                 if values.get(str(s)) not in answer.numbers}
+    held = [n for n in defines if n not in used]
+    problem = task_of(q.problem, q.part, dict(q.given), q.layout).problem
     chosen = []
-    for i in np.random.default_rng(q.seed % 2 ** 63).permutation(len(out)):
+    candidates = other_sizes(problem, dict(q.given), sorted(vary), q.seed, names=defines,
+                             held=held)
+    for given in itertools.islice(candidates, 4 * VARIANT_COUNT):  # each costs a derivation
         try:
-            chosen.append(question(task_of(q.problem, q.part, out[i], q.layout)))
+            other = question(task_of(q.problem, q.part, given, q.layout))
         except UsageError:
             continue
+        if (other.names, other.symbols) == (q.names, q.symbols) and _apart(other, q):
+            chosen.append(other)
         if len(chosen) == VARIANT_COUNT:
             break
     return chosen
+
+
+def _apart(other, q) -> bool:
+    """The axes of each tensor that differ in size in the question differ in ``other`` too:
+    where two coincide, an answer that swaps them would read as right."""
+    return not any(shape[i] != shape[j] and other.shapes[name][i] == other.shapes[name][j]
+                   for name, shape in q.shapes.items()
+                   for i, j in itertools.combinations(range(len(shape)), 2))
 
 
 # --- a wrong answer ------------------------------------------------------------------------

@@ -6,6 +6,7 @@ every part. Text parts carry their reference answer.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Mapping
 
 from nablagrade.derive.solution import Derivation, Solution, Step
@@ -15,7 +16,21 @@ __all__ = ["Derivation", "Solution", "Step", "solve", "solve_part"]
 
 def solve(problem_id: str, params: Mapping[str, Any] | None = None,
           parts: tuple[str, ...] | None = None) -> Solution:
-    """Derive the parts of a registered problem (all of them, or those named)."""
+    """Derive the parts of a registered problem (all of them, or those named).
+
+    Derivations are deterministic: the same question is derived once per process."""
+    return _solve(problem_id, _frozen(params), tuple(parts) if parts else None)
+
+
+def _frozen(params) -> tuple:
+    def freeze(v):
+        return tuple(freeze(x) for x in v) if isinstance(v, (list, tuple)) else v
+    return tuple(sorted((k, freeze(v)) for k, v in (params or {}).items()))
+
+
+@lru_cache(maxsize=1024)
+def _solve(problem_id: str, params: tuple, parts: tuple[str, ...] | None) -> Solution:
+    params = dict(params)
     from nablagrade.problems import get_problem
     from nablagrade.errors import DerivationError
 

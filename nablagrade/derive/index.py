@@ -51,12 +51,14 @@ class Index:
 
 @dataclass(frozen=True)
 class Input:
-    """An indexed input: name, shape, and how it is written (``x[a][b]`` or ``W_{a,b}``)."""
+    """An indexed input: name, shape, how it is written (``x[a][b]`` or ``W_{a,b}``), and what
+    its axes mean in the statement's words (``("position", "channel")``), for messages."""
 
     name: str
     shape: tuple
     style: str = "brackets"  # or "subscript"
     latex: str = ""
+    axes: tuple[str, ...] = ()
 
     def __post_init__(self):
         object.__setattr__(self, "shape", tuple(sp.sympify(d) for d in self.shape))
@@ -134,8 +136,8 @@ class TensorFormula:
         subs = {s: sp.Integer(params[s.name]) for s in symbols
                 if isinstance(s, sp.Symbol) and s.name in params and s.name not in bound}
         free = tuple(Index(i.symbol, i.lo.subs(subs), i.hi.subs(subs)) for i in self.free)
-        inputs = tuple(Input(p.name, tuple(d.subs(subs) for d in p.shape), p.style, p.latex)
-                       for p in self.inputs)
+        inputs = tuple(Input(p.name, tuple(d.subs(subs) for d in p.shape), p.style, p.latex,
+                             p.axes) for p in self.inputs)
         loose = [d for i in free for d in (i.lo, i.hi) if not d.is_Integer]
         loose += [d for p in inputs for d in p.shape if not d.is_Integer]
         if loose:
@@ -247,7 +249,7 @@ def _eliminate(term, limits, box, steps, inputs, symbols):
         pending = [p.xreplace(sub) for p in pending]
         conds = [(c.xreplace(sub), a, b) for c, a, b in conds] + [(sub[v], lo, hi)]
         steps.append(Step(sp.latex(v), _Printer(inputs, symbols)._affine(sub[v]),
-                          r"a delta pins the summation index; %s \leq %s \leq %s becomes a "
+                          r"a delta pins the summation index; $%s \leq %s \leq %s$ becomes a "
                           r"condition" % (sp.latex(lo), sp.latex(v), sp.latex(hi))))
     return _guarded(rest, limits, conds, box, steps, _Printer(inputs, symbols))
 

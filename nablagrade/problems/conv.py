@@ -8,6 +8,7 @@ delta elimination (`nablagrade.derive.index`).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 
 import sympy as sp
@@ -85,6 +86,14 @@ def output_shape_formula(p):
 
 _R, _O, _F, _K, _I = (index(n) for n in "rofki")
 
+_SIZES = (
+    Param("C", "dim", 5, "input channels", min=1),
+    Param("L", "dim", 7, "input length", min=1),
+    Param("K", "dim", 3, "kernel size", min=1),
+    Param("S", "dim", 2, "stride", min=1),
+    Param("F", "dim", 1, "filters", min=1),
+)
+
 _EXPLAIN = (
     r"Like the forward pass, $\partial\ell/\partial W$ is a convolution (a cross-correlation): "
     r"of the input $x$ with the upstream gradient $g = \partial\ell/\partial f_W(x)$, which "
@@ -102,13 +111,7 @@ _EXPLAIN = (
               r"non-linearity; $W \in \mathbb{R}^{F \times C \times K}$. "
               r"Convolution means cross-correlation. Use numerator layout; "
               r"$g = \partial\ell/\partial f_W(x)$ is given.",
-    params=(
-        Param("C", "dim", 5, "input channels", min=1),
-        Param("L", "dim", 7, "input length", min=1),
-        Param("K", "dim", 3, "kernel size", min=1),
-        Param("S", "dim", 2, "stride", min=1),
-        Param("F", "dim", 1, "filters", min=1),
-    ),
+    params=_SIZES,
     parts=(
         Part("out-shape", "shape", r"The dimension of $f_W(x)$."),
         Part("out-expr", "tensor", r"An expression for the elements of $f_W(x)$."),
@@ -142,23 +145,45 @@ def _conv1d(C, L, K, S, F):
     dfdx = derivative(forward, "x", (_I, _K), order=(_K, _I))  # [r, k, i]: x[i][k]
     dldW = chain(forward, upstream, "W", (_F, _K, _I))
     layout = "numerator layout: the output's dims, then those of the variable"
-    return (
-        ("out-shape", shape(forward.shape, space=True, steps=count.steps, lhs="f_W(x)")),
+    # A derivative by x may also list x's axes in x's own order (position, channel), as the
+    # sheet indexes x[n][k]: the expression, not the shape, shows which order is meant.
+    by_x = forward.shape + forward.input("x").shape
+    parts = (
+        ("out-shape", shape(forward.shape, space=True, steps=count.steps, lhs="f_W(x)",
+                            meta={"also": _also(F, forward.shape)})),
         ("out-expr", tensor(forward, count.steps + steps)),
-        ("dfdW-shape", _shape_of(dfdW, r"\frac{\partial f_W(x)}{\partial W}", layout)),
+        ("dfdW-shape", _shape_of(dfdW, r"\frac{\partial f_W(x)}{\partial W}", layout,
+                                 _also(F, dfdW.expr.shape))),
         ("dfdW-expr", dfdW),
-        ("dfdx-shape", _shape_of(dfdx, r"\frac{\partial f_W(x)}{\partial x}", layout)),
+        ("dfdx-shape", _shape_of(dfdx, r"\frac{\partial f_W(x)}{\partial x}", layout,
+                                 _also(F, dfdx.expr.shape, by_x))),
         ("dfdx-expr", dfdx),
         ("dldW-shape", _shape_of(dldW, r"\frac{\partial \ell}{\partial W}",
                                  "a scalar's derivative has the shape of the variable")),
         ("dldW-expr", dldW),
     )
+    names = {"names": _names()}
+    return tuple((pid, replace(d, meta={**d.meta, **names})) for pid, d in parts)
+
+
+@lru_cache(maxsize=1)
+def _names() -> dict:
+    """The names the statement defines, as formulas in the parameters (answers may use them):
+    O, the number of windows."""
+    size = {p.name: p.symbol() for p in _SIZES}
+    return {"O": window_count(size["L"], size["K"], size["S"]).count}
+
+
+def _also(F, dims: tuple, *others: tuple) -> tuple:
+    """The other right writings of the shape ``dims``: ``others``, and, when F = 1, each of them
+    and ``dims`` with the filter axis the engine drops written as a leading 1 (``1 x O``)."""
+    return others + (tuple((1,) + form for form in (dims,) + others) if F == 1 else ())
 
 
 def _forward(C, L, K, S, F, out):
     """``f_W(x)[r]`` from the definition of cross-correlation, read through strided windows."""
-    x = Input("x", (L, C))
-    W = Input("W", (F, C, K), style="subscript")
+    x = Input("x", (L, C), axes=("position", "channel"))
+    W = Input("W", (F, C, K), style="subscript", axes=("filter", "channel", "tap"))
     filt = out[0].symbol if F != 1 else sp.Integer(1)
     body = sp.Sum(x.base[tap(_R, _I, S), _K] * W.base[filt, _K, _I], (_I, 1, K), (_K, 1, C))
     formula = TensorFormula("f_W(x)", out, body, (x, W))
@@ -172,9 +197,9 @@ def _forward(C, L, K, S, F, out):
     return formula, steps
 
 
-def _shape_of(derivation, lhs, note):
+def _shape_of(derivation, lhs, note, also=()):
     """The shape of a derived tensor: its free indices' ranges, grouped output | variable."""
     formula = derivation.expr
     plain = shape(formula.shape, groups=formula.groups)
-    return shape(formula.shape, groups=formula.groups, space=True, lhs=lhs,
+    return shape(formula.shape, groups=formula.groups, space=True, lhs=lhs, meta={"also": also},
                  steps=(Step(r"\operatorname{shape}\left(%s\right)" % lhs, plain.latex, note),))

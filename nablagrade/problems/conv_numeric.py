@@ -34,6 +34,24 @@ def _weights(n: int) -> tuple:
     return arrays.symbols("w", n, real=True)
 
 
+# The known mistake of these problems: convolution taken as a true convolution, which flips
+# the kernel. The engine derives its answer too, from the kernel flipped; an answer equal to it
+# is diagnosed ``flipped``.
+
+def _filters(n: int) -> tuple:
+    """The filter ``w_1 .. w_n``, and the same filter reversed."""
+    return _weights(n), _weights(n)[::-1]
+
+
+def _kernels(kernel) -> tuple:
+    """The kernel, and the same kernel rotated by 180 degrees."""
+    return arrays.matrix(kernel), arrays.matrix([row[::-1] for row in kernel[::-1]])
+
+
+def _flipped(answer) -> dict:
+    return {"variants": {"flipped": answer}}
+
+
 @problem(
     "conv1d.filter-recovery",
     title="Recover a filter from a signal and its convolution",
@@ -61,7 +79,8 @@ def filter_recovery(p):
     steps = tuple(Step(latex(o), latex(r), "output %d" % i)
                   for i, (o, r) in enumerate(zip(arrays.vector(p.output), rows), start=1))
     return {"filter": array(found, lhs=r"[w_1, \dots, w_{%d}]" % p.K,
-                            steps=steps + (Step("w", arrays.bmatrix(found), "solve"),))}
+                            steps=steps + (Step("w", arrays.bmatrix(found), "solve"),),
+                            meta=_flipped(found[::-1]))}
 
 
 @problem(
@@ -82,10 +101,10 @@ def transpose2d(p):
         raise ParamError("conv2d.transpose", "padding",
                          f"cropping {p.padding} from each side of a {size[0]}x{size[1]} result "
                          f"leaves nothing")
-    out = arrays.transpose_correlate2d(arrays.matrix(p.input), arrays.matrix(p.kernel),
-                                       p.stride, p.padding)
-    return {"output": array(out, lhs=r"Y", steps=(Step("Y", arrays.bmatrix(out),
-                                                        "scatter-add"),))}
+    out, flipped = (arrays.transpose_correlate2d(arrays.matrix(p.input), kernel, p.stride,
+                                                 p.padding) for kernel in _kernels(p.kernel))
+    return {"output": array(out, lhs=r"Y", steps=(Step("Y", arrays.bmatrix(out), "scatter-add"),),
+                            meta=_flipped(flipped))}
 
 
 @problem(
@@ -106,8 +125,26 @@ def transpose2d(p):
 )
 def numeric2d(p):
     pid = "conv2d.numeric"
-    image, kernel = arrays.matrix(p.image), arrays.matrix(p.kernel)
-    _check_fit(pid, "kernel", kernel.shape, image.shape, p.padding)
+    image = arrays.matrix(p.image)
+    _check_fit(pid, "kernel", arrays.matrix(p.kernel).shape, image.shape, p.padding)
+    (shape, values, dx), (_, values_flipped, dx_flipped) = (
+        _forward_backward(pid, image, kernel, p) for kernel in _kernels(p.kernel))
+    rows, cols = shape
+    return {
+        "count": formula(sp.Integer(rows * cols), lhs="n", steps=(
+            Step("n", r"%d \times %d = %d" % (rows, cols, rows * cols), "output shape"),)),
+        "values": array(values, lhs="C", meta=_flipped(values_flipped), steps=(
+            Step("C(j,k)", r"\sum_{l}\sum_{m} I(%sj + l, %sk + m) K(l, m)"
+                 % ((_times(p.stride),) * 2), "cross-correlation"),)),
+        "dx": array(dx, lhs=r"\frac{\partial \ell}{\partial I}", meta=_flipped(dx_flipped),
+                    steps=(Step(r"\frac{\partial \ell}{\partial I}",
+                                r"J^\top g = " + arrays.bmatrix(dx),
+                                "Jacobian transposed times the upstream gradient"),)),
+    }
+
+
+def _forward_backward(pid: str, image, kernel, p):
+    """(output shape, feature map, gradient by the image) of one kernel."""
     grid = arrays.symbol_grid("x", *image.shape, real=True)
     symbolic = arrays.correlate2d(grid, kernel, p.stride, p.padding)
     upstream = sp.ones(*symbolic.shape) if p.upstream is None else arrays.matrix(p.upstream)
@@ -116,18 +153,7 @@ def numeric2d(p):
                          % (*symbolic.shape, *upstream.shape))
     values = symbolic.subs(dict(zip(grid, image)))
     dx = arrays.input_gradient(list(symbolic), list(grid), list(upstream))
-    dx = sp.ImmutableMatrix(*image.shape, dx)
-    rows, cols = symbolic.shape
-    return {
-        "count": formula(sp.Integer(rows * cols), lhs="n", steps=(
-            Step("n", r"%d \times %d = %d" % (rows, cols, rows * cols), "output shape"),)),
-        "values": array(values, lhs="C", steps=(
-            Step("C(j,k)", r"\sum_{l}\sum_{m} I(%sj + l, %sk + m) K(l, m)"
-                 % ((_times(p.stride),) * 2), "cross-correlation"),)),
-        "dx": array(dx, lhs=r"\frac{\partial \ell}{\partial I}", steps=(
-            Step(r"\frac{\partial \ell}{\partial I}", r"J^\top g = " + arrays.bmatrix(dx),
-                 "Jacobian transposed times the upstream gradient"),)),
-    }
+    return symbolic.shape, values, sp.ImmutableMatrix(*image.shape, dx)
 
 
 @problem(
@@ -143,9 +169,9 @@ def numeric2d(p):
 def as_matrix(p):
     _check_fit("conv1d.as-matrix", "K", (p.K,), (p.L,), p.P)
     x = arrays.symbols("x", p.L, real=True)
-    out = arrays.correlate1d(x, _weights(p.K), p.S, p.P)
+    out, flipped = (arrays.correlate1d(x, w, p.S, p.P) for w in _filters(p.K))
     A = arrays.map_matrix(out, x)
-    return {"matrix": array(A, lhs="A", steps=(
+    return {"matrix": array(A, lhs="A", meta=_flipped(arrays.map_matrix(flipped, x)), steps=(
         Step("f", arrays.bmatrix(out), "the convolution"),
         Step("A", r"\frac{\partial f}{\partial x} = " + arrays.bmatrix(A), "Jacobian")))}
 
@@ -167,7 +193,24 @@ def as_matrix(p):
 )
 def transpose_as_matrix(p):
     _check_fit("conv1d.transpose-as-matrix", "K", (p.K,), (p.L,), p.P)
-    x, w = arrays.symbols("x", p.L, real=True), _weights(p.K)
+    x = arrays.symbols("x", p.L, real=True)
+    (out, A, up), flipped = (_strided(x, w, p) for w in _filters(p.K))
+    xp, seq = arrays.bmatrix(arrays.pad1d(x, p.P)), sequence(out).latex
+    z = arrays.symbols("z", len(out), real=True)
+    return {
+        "output": sequence(out, lhs="f", meta=_flipped(flipped[0]), steps=(
+            Step("f", rf"A\,{xp}^\top = {seq}", "stride %d" % p.S),)),
+        "matrix": array(A, lhs="A", meta=_flipped(flipped[1]), steps=(
+            Step("A", rf"\frac{{\partial f}}{{\partial {xp}}} = {arrays.bmatrix(A)}",
+                 "Jacobian"),)),
+        "upsample": sequence(up, lhs=r"A^\top z", meta=_flipped(flipped[2]), steps=(
+            Step(r"A^\top z", rf"{arrays.bmatrix(A.T)}{arrays.bmatrix(z)}^\top = "
+                               + sequence(up).latex, "scatter-add: overlaps summed"),)),
+    }
+
+
+def _strided(x, w, p):
+    """(output, matrix A, up-sampled A^T z) of the strided convolution with the filter ``w``."""
     padded = arrays.symbols("v", p.L + 2 * p.P, real=True)  # stand-ins for the padded input
     A = arrays.map_matrix(arrays.correlate1d(padded, w, p.S), padded)
     out = arrays.correlate1d(x, w, p.S, p.P)
@@ -175,17 +218,7 @@ def transpose_as_matrix(p):
     up = arrays.transpose_correlate1d(z, w, p.S, size=len(padded))
     _agree(A * sp.Matrix(arrays.pad1d(x, p.P)), out, "A x")
     _agree(A.T * sp.Matrix(z), up, "A^T z")
-    xp, seq = arrays.bmatrix(arrays.pad1d(x, p.P)), sequence(out).latex
-    return {
-        "output": sequence(out, lhs="f", steps=(Step("f", rf"A\,{xp}^\top = {seq}",
-                                                     "stride %d" % p.S),)),
-        "matrix": array(A, lhs="A", steps=(
-            Step("A", rf"\frac{{\partial f}}{{\partial {xp}}} = {arrays.bmatrix(A)}",
-                 "Jacobian"),)),
-        "upsample": sequence(up, lhs=r"A^\top z", steps=(
-            Step(r"A^\top z", rf"{arrays.bmatrix(A.T)}{arrays.bmatrix(z)}^\top = "
-                               + sequence(up).latex, "scatter-add: overlaps summed"),)),
-    }
+    return out, A, up
 
 
 def _agree(left, right, what: str) -> None:

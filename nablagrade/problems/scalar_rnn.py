@@ -40,6 +40,16 @@ def _definitions(graph: Graph) -> dict[str, sp.Expr]:
     return {str(node): sp.expand(graph.expand(node)) for node in graph.nodes}
 
 
+def _partials(graph: Graph) -> dict[tuple[str, str], sp.Expr]:
+    """The partials an answer may write, keyed (numerator, denominator) in LaTeX: each node's
+    adjoint ``dy/dq``, then each edge's local partial ``dq/dw``."""
+    out = {(latex(graph.output), latex(n)): graph.adjoints[n] for n in graph.nodes[:-1]}
+    for node, expr in graph.equations:
+        out.update({(latex(node), latex(s)): graph.local(node, s) for s in expr.free_symbols
+                    if (latex(node), latex(s)) not in out})
+    return out
+
+
 def _forward_steps(graph: Graph) -> tuple[Step, ...]:
     return tuple(Step(latex(node), f"{latex(expr)} = {latex(sp.expand(graph.expand(node)))}",
                       "forward pass") for node, expr in graph.equations)
@@ -82,14 +92,14 @@ def scalar_unroll(p):
     last_sum, first = graph.nodes[-2], graph.nodes[0]
     forward, backward = _forward_steps(graph), graph.adjoint_steps()
     edges = graph.edges(w)
-    definitions = {"definitions": _definitions(graph)}
+    names = {"definitions": _definitions(graph), "partials": _partials(graph)}
     return {
         "t": formula(sp.expand(graph.expand(last_sum)), lhs=latex(last_sum), steps=forward[:-1]),
         "y": formula(sp.expand(graph.expand(y)), lhs=latex(y), steps=forward),
         "dydw": formula(graph.total_derivative(w), lhs=r"\frac{dy}{dw}",
-                        steps=graph.gradient_steps(w), meta=definitions),
+                        steps=graph.gradient_steps(w), meta=names),
         "dydp": formula(sp.expand(graph.expand(graph.adjoints[first])), lhs=graph.d(first),
                         steps=backward),
         "edges": sequence([e.contribution for e in edges], lhs=_edges_lhs(graph, w),
-                          steps=backward + graph.gradient_steps(w), meta=definitions),
+                          steps=backward + graph.gradient_steps(w), meta=names),
     }
