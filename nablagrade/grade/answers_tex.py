@@ -223,6 +223,8 @@ def _latex_trouble(text: str, begin: Mark, end: Mark, lines: Lines) -> tuple[int
     if end.end - begin.pos > MAX_PARSED:
         return None
     fragment = text[begin.pos:end.end]
+    if _balanced(fragment):  # the common case: no error to locate, skip the slow parse
+        return None
     walker = lw.LatexWalker(fragment, latex_context=CONTEXT, tolerant_parsing=False)
     try:
         walker.get_latex_nodes(pos=0, read_max_nodes=1)
@@ -237,6 +239,25 @@ def _latex_trouble(text: str, begin: Mark, end: Mark, lines: Lines) -> tuple[int
     except lw.LatexWalkerError as err:
         return lines.line(begin.pos), str(err)
     return None
+
+
+_ESCAPED = re.compile(r"\\[\\{}$%]")
+
+
+def _balanced(fragment: str) -> bool:
+    """Braces, inline maths and environments all closed: nothing for the strict parse to find
+    (a construct it would still refuse is reported later by the checker's own parser)."""
+    plain = _ESCAPED.sub("", fragment)
+    depth = 0
+    for ch in plain:
+        depth += ch == "{"
+        depth -= ch == "}"
+        if depth < 0:
+            return False
+    return (depth == 0 and plain.count("$") % 2 == 0
+            and plain.count("\\[") == plain.count("\\]")
+            and plain.count("\\(") == plain.count("\\)")
+            and plain.count("\\begin") == plain.count("\\end"))
 
 
 def _plain(what: str) -> str:

@@ -7,7 +7,7 @@ serialise to JSON and SQLite unchanged.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 
@@ -88,10 +88,13 @@ class Result:
     note: str = ""
 
     def to_json(self) -> dict:
-        out = asdict(self)
+        out = {name: getattr(self, name) for name in RESULT_FIELDS}  # asdict deep-copies: slow
         out["diagnoses"] = [{"code": c, "message": m} for c, m in self.diagnoses]
         out["params"] = dict(self.params)
         return out
+
+
+RESULT_FIELDS = tuple(Result.__dataclass_fields__)
 
 
 def normalise_answer(text: str) -> str:

@@ -15,6 +15,8 @@ expected answer, an assignment's title) are placed as they are.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import hashlib
 import re
 
@@ -29,8 +31,10 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|$~&#!])")
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 
 
+@lru_cache(maxsize=8192)
 def reprinted(text: str) -> str | None:
-    """``text`` parsed and printed back as LaTeX, or None when it does not parse."""
+    """``text`` parsed and printed back as LaTeX, or None when it does not parse (cached: a
+    class writes the same answers many times)."""
     if not text or not text.strip():
         return None
     try:
