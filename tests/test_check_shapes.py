@@ -228,7 +228,7 @@ def test_the_official_key_is_dims_swapped():
     assert verdict.verdict == "incorrect" and verdict.codes == ("dims-swapped",)
     assert verdict.score == 0.5 and verdict.method == "exact"
     assert verdict.diagnoses[0].message == \
-        r"The dimensions are right but in another order: 5 \times 2 instead of 2 \times 5."
+        r"The dimensions are right but in another order: $5 \times 2$ instead of $2 \times 5$."
     assert (verdict.counterexample.expected, verdict.counterexample.got) == ([2, 5], [5, 2])
 
 
@@ -275,11 +275,11 @@ def test_layout_credit_comes_from_the_assignment():
 def test_messages_name_both_shapes():
     verdict = check("conv1d.backprop", "dldW-shape", r"5 \times 3")
     assert verdict.diagnoses[0].message == (
-        r"Right apart from a dimension of size 1 left out: 5 \times 3 instead of "
-        r"\mathbb{R}^{1 \times 5 \times 3}.")
+        r"Right apart from a dimension of size 1 left out: $5 \times 3$ instead of "
+        r"$\mathbb{R}^{1 \times 5 \times 3}$.")
     verdict = check("rnn.gated", "c-shape", "n")
     assert verdict.diagnoses[0].message == \
-        r"The shape n differs from the expected shape \mathbb{R}^{m}."
+        r"The shape $n$ differs from the expected shape $\mathbb{R}^{m}$."
     verdict = check("rnn.gated", "c-shape", "p")
     assert verdict.diagnoses[0].message.startswith("p is not defined in this problem")
 

@@ -193,21 +193,21 @@ def _diagnose(t: Task, got: tuple, right: list, layout: list) -> str | None:
     return "shape-mismatch"
 
 
-MESSAGES = {  # pinned by the tests: part of the contract with students
-    "dims-swapped": "The dimensions are right but in another order: {got} instead of {expected}.",
-    "singleton-dropped": "Right apart from a dimension of size 1 left out: {got} instead of "
-                         "{expected}.",
-    "missing-floor": "Right except that the floor (integer division) is missing: {got} is not "
+MESSAGES = {  # pinned by the tests: part of the contract with students (maths in $...$)
+    "dims-swapped": "The dimensions are right but in another order: ${got}$ instead of ${expected}$.",
+    "singleton-dropped": "Right apart from a dimension of size 1 left out: ${got}$ instead of "
+                         "${expected}$.",
+    "missing-floor": "Right except that the floor (integer division) is missing: ${got}$ is not "
                      "always a whole number.",
-    "layout-denominator": "This is the shape in denominator layout ({got}); in numerator "
-                          "layout it is {expected}.",
-    "shape-mismatch": "The shape {got} differs from the expected shape {expected}.",
+    "layout-denominator": "This is the shape in denominator layout (${got}$); in numerator "
+                          "layout it is ${expected}$.",
+    "shape-mismatch": "The shape ${got}$ differs from the expected shape ${expected}$.",
 }
 
 
 def _dims_latex(nodes) -> str:
     return " \\times ".join(to_latex(n) if isinstance(n, (A.Number, A.Name)) else
-                            f"({to_latex(n)})" for n in nodes) or r"\mathbb{R} (a scalar)"
+                            f"({to_latex(n)})" for n in nodes) or r"\mathbb{R}\ \text{(a scalar)}"
 
 
 def plain(value, i: int):
