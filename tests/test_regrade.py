@@ -195,3 +195,15 @@ def test_regrade_cli_writes_everything_and_the_lms_exports(tmp_path):
     assert gradescope["score"] == 42 and len(gradescope["tests"]) == 25
     bad = CliRunner().invoke(main, ["regrade", "cnn-rnn-theory", str(CLASS), "--export", "moodle"])
     assert bad.exit_code == 2 and "unknown export 'moodle'" in bad.output
+
+
+def test_the_report_counts_one_mistake_written_two_ways_once(tmp_path):
+    for student, answer in (("s1", r"\operatorname{diag}(c[t]) W_h"),
+                            ("s2", r"\text{diag}(c_t)\, W_{h}")):
+        (tmp_path / f"{student}.json").write_text(json.dumps(
+            {"student": student, "answers": {"1.2.1c-dc": answer}}))
+    out = tmp_path / "out"
+    regrade("cnn-rnn-theory", [tmp_path / "s1.json", tmp_path / "s2.json"], out, pdf=False)
+    report = (out / "report.md").read_text()
+    section = report[report.index("## Question 1.2.1c-dc"):report.index("## Question 1.2.1c-dh")]
+    assert "(1 distinct)" in section and "**2** students" in section and "missing-term" in section

@@ -109,6 +109,21 @@ def check_all(jobs: dict, gradebook, *, workers=None, scheduler=None) -> tuple[d
     return verdicts, len(missing)
 
 
+def fingerprints(results) -> dict:
+    """The value of each wrong answer, for grouping mistakes written differently: instances
+    are seeded by the question, so answers equal everywhere fail first at the same instance,
+    with the same value; the counterexample identifies the mistake's value."""
+    import hashlib
+    import json
+
+    out = {}
+    for r in results:
+        if r.verdict == "incorrect" and r.counterexample is not None:
+            text = json.dumps([r.question, r.params, r.counterexample], sort_keys=True, default=str)
+            out[(r.student, r.question)] = hashlib.sha256(text.encode()).hexdigest()[:16]
+    return out
+
+
 def regrade(assignment_ref: str, paths: Iterable[str | Path], outdir: Path, *,
             workers: int | None = None, scheduler: str | None = None,
             gradebook_path: Path | None = None, show_solutions: bool = False,
@@ -137,6 +152,7 @@ def regrade(assignment_ref: str, paths: Iterable[str | Path], outdir: Path, *,
         changes = book.changes(previous, run) if previous is not None else []
     written = write_outputs(outdir, assignment, results, list(read.problems),
                             changes=changes if previous is not None else None,
+                            fingerprints=fingerprints(results),
                             show_solutions=show_solutions, exports=set(exports), roster=roster,
                             pdf=pdf)
     return Summary(len(read.submissions), sum(1 for r in rows if r[3]), len(jobs), checked,

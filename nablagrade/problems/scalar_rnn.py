@@ -85,6 +85,7 @@ def _edges_lhs(graph: Graph, leaf: sp.Symbol) -> str:
     ),
     source="003 Q1; 004 Q4",
     priority="P1",
+    figures=("computational-graph",),
 )
 def scalar_unroll(p):
     graph = unroll(p.T)
@@ -95,7 +96,8 @@ def scalar_unroll(p):
     names = {"definitions": _definitions(graph), "partials": _partials(graph)}
     return {
         "t": formula(sp.expand(graph.expand(last_sum)), lhs=latex(last_sum), steps=forward[:-1]),
-        "y": formula(sp.expand(graph.expand(y)), lhs=latex(y), steps=forward),
+        "y": formula(sp.expand(graph.expand(y)), lhs=latex(y), steps=forward,
+                     meta={"graph": graph}),
         "dydw": formula(graph.total_derivative(w), lhs=r"\frac{dy}{dw}",
                         steps=graph.gradient_steps(w), meta=names),
         "dydp": formula(sp.expand(graph.expand(graph.adjoints[first])), lhs=graph.d(first),
