@@ -133,3 +133,17 @@ def test_statement_picking(answer, kind, expr, lhs, defs):
     if lhs is not None:
         assert same(picked.lhs, lhs)
     assert tuple(d[0] for d in picked.definitions) == defs
+
+
+def test_the_checker_never_sympifies_text():
+    """Every sympify in the checker is strict (refuses strings), and none calls eval/exec or
+    parse_expr: student text reaches only our own grammar."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "nablagrade" / "check"
+    for path in root.glob("*.py"):
+        source = path.read_text()
+        assert not re.search(r"\b(eval|exec)\(|parse_expr\(|lambdify\(", source), path.name
+        calls = re.findall(r"sympify\((?:[^()]|\([^()]*\))*\)", source, flags=re.S)
+        assert all("strict=True" in call for call in calls), (path.name, calls)

@@ -109,7 +109,7 @@ def defined(names: Mapping[str, sp.Expr], values: Mapping[str, Any]) -> dict:
     env = {k: Rat(v) for k, v in values.items()}
     out = {}
     for name, formula in names.items():
-        formula = sp.sympify(formula)
+        formula = sp.sympify(formula, strict=True)
         if not {symbol_key(s) for s in formula.free_symbols} <= set(env):
             continue
         value = compile_truth(formula, EXACT)(env)

@@ -11,6 +11,7 @@ where they stand.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 import sympy as sp
 
@@ -19,6 +20,21 @@ from nablagrade.check.latex import to_latex
 from nablagrade.check.matrix_defs import IllTyped
 from nablagrade.derive.mexpr import (ONE, Coef, Identity, MExpr, Ones, Zero, add, had, mul,
                                      scale, transpose)
+
+
+def number(x) -> sp.Expr:
+    """A coefficient or dimension as sympy: numbers and sympy objects only, never text."""
+    if isinstance(x, sp.Basic):
+        return x
+    if isinstance(x, bool) or isinstance(x, str):
+        raise TypeError(f"not a number: {x!r}")
+    if isinstance(x, int):
+        return sp.Integer(x)
+    if isinstance(x, Fraction):
+        return sp.Rational(x.numerator, x.denominator)
+    if isinstance(x, float):
+        return sp.Float(x)
+    raise TypeError(f"not a number: {x!r}")
 
 
 @dataclass(frozen=True)
@@ -31,14 +47,14 @@ class Flex:
     row: bool = False
 
     def scaled(self, c) -> "Flex":
-        return Flex(self.kind, sp.sympify(c) * self.coef, self.row)
+        return Flex(self.kind, number(c) * self.coef, self.row)
 
     def transposed(self) -> "Flex":
         return Flex(self.kind, self.coef, not self.row if self.kind == "ones" else self.row)
 
 
 def same(a, b) -> bool:
-    return sp.expand(sp.sympify(a) - sp.sympify(b)) == 0
+    return sp.expand(number(a) - number(b)) == 0
 
 
 def same_shape(a: tuple, b: tuple) -> bool:
@@ -63,7 +79,7 @@ def fit(x, shape, where: A.Node | None = None) -> MExpr:
     if not isinstance(x, Flex):
         return x
     rows, cols = shape
-    c = sp.sympify(x.coef)
+    c = number(x.coef)
     if x.kind == "number" and c == 0:
         return Zero(rows, cols)
     if is_one_by_one(shape) and x.kind == "number":
@@ -105,7 +121,7 @@ def add_all(parts: list, node: A.Node):
     if not concrete:
         kinds = {v.kind for v, _ in parts}
         if len(kinds) == 1:
-            return Flex(kinds.pop(), sum(sp.sympify(v.coef) for v, _ in parts),
+            return Flex(kinds.pop(), sum(number(v.coef) for v, _ in parts),
                         parts[0][0].row)
         raise IllTyped(f"cannot tell the size of the sum {quote(node)}", node.pos)
     first, first_src = concrete[0]
@@ -140,7 +156,7 @@ def multiply(parts: list, node: A.Node):
     coef, kinds, out, sources = sp.Integer(1), set(), None, []
     for k, (value, src) in enumerate(parts):
         if isinstance(value, Flex) and value.kind != "ones":
-            coef, kinds = coef * sp.sympify(value.coef), kinds | {value.kind}
+            coef, kinds = coef * number(value.coef), kinds | {value.kind}
             continue
         if isinstance(value, Flex):
             value = fit(value, (1, _ones_length(parts, k)) if value.row

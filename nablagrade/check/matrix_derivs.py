@@ -120,7 +120,7 @@ def _defined(r, num: Ref, den: Ref, ctx: Ctx):
         written, used = _anchor(dnum, dden), _anchor(num, den)
         if not same(_offset(dnum, dden), _offset(num, den)):
             continue
-        variables = [s for s in sp.sympify(written).free_symbols
+        variables = [s for s in sp.sympify(written, strict=True).free_symbols
                      if s in local.bound.values() or s == r.scope.time]
         if not variables and not same(written, used):
             continue

@@ -48,7 +48,7 @@ class IndexMixin:
 
     def index(self, node: A.Node, ctx: Ctx):
         """The sympy value of an index expression, substitutions applied."""
-        value = sp.sympify(self._raw_index(node, ctx))
+        value = sp.sympify(self._raw_index(node, ctx), strict=True)
         return value.subs(ctx.subst, simultaneous=True) if ctx.subst else value
 
     def at(self, node: A.Node | None, ctx: Ctx):
@@ -83,7 +83,7 @@ class IndexMixin:
         if key == "t" or key == "T" and self.scope.at is not None:
             return self.symbol(key)
         if key in self.scope.numbers:
-            return sp.sympify(self.scope.numbers[key])
+            return sp.sympify(self.scope.numbers[key], strict=True)
         raise Unknown(f"the index {tex(key)} (in {quote(node)}) is not defined here", node.pos)
 
     def lin(self, expr, src: A.Node) -> Lin:

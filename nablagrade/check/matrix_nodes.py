@@ -38,7 +38,7 @@ class Lin:
     @staticmethod
     def of(expr) -> "Lin":
         """The linear form of a sympy index; ValueError when it is not one."""
-        expr = sp.expand(sp.sympify(expr))
+        expr = sp.expand(sp.sympify(expr, strict=True))
         const, terms = 0, []
         for term, coef in expr.as_coefficients_dict().items():
             if not coef.is_Integer or not (term == 1 or term.is_Symbol):

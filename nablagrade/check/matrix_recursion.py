@@ -97,7 +97,7 @@ class DefinitionsMixin:
                 raise IllTyped(f"the base case of {tex(key)} is {shape_text(value.shape)}, not "
                                f"{shape_text(shape)}", base.pos)
             bases.append((at, value))
-        length = sp.sympify(self.scope.length)
+        length = sp.sympify(self.scope.length, strict=True)
         span = (Lin.of(-RECURSION_MARGIN), Lin.of(length + RECURSION_MARGIN))
         self.bodies["~" + key] = Piecewise(tex(key), body, tuple(bases), time, span)
 

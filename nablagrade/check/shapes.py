@@ -76,7 +76,7 @@ def dim_names(t: Task) -> dict:
             if param.latex:
                 names[param.latex.replace("{", "").replace("}", "").lstrip("\\")] = param.name
     for name, formula in t.truth.meta.get("names", {}).items():
-        formula = sp.sympify(formula)
+        formula = sp.sympify(formula, strict=True)
         names[name] = formula.subs({s: t.params[s.name] for s in formula.free_symbols
                                     if s.name in t.params})
     return names
@@ -174,7 +174,7 @@ def _forms(t: Task) -> tuple[list[tuple], list[tuple]]:
     swapped); of a scalar's derivative by a matrix, it is the transpose."""
     dims, groups = tuple(t.truth.meta["dims"]), tuple(t.truth.meta["groups"])
     right = [dims] + ([(dims[0], sp.Integer(1))] if len(dims) == 1 else [])  # a column vector
-    right += [tuple(sp.sympify(d) for d in form) for form in t.truth.meta.get("also", ())]
+    right += [tuple(sp.sympify(d, strict=True) for d in form) for form in t.truth.meta.get("also", ())]
     layout = [dims[groups[0]:] + dims[:groups[0]]] if len(groups) == 2 else \
         [dims[::-1]] if getattr(t.query, "den", None) is not None and len(dims) == 2 else []
     return (layout, [dims]) if t.layout == "denominator" and layout else (right, layout)

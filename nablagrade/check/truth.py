@@ -27,7 +27,7 @@ def symbol_key(symbol: sp.Symbol) -> str:
 @lru_cache(maxsize=2048)
 def compile_truth(expr: sp.Expr, backend):
     """A closure ``env -> value`` for an engine expression; env keys as `symbol_key`."""
-    return _compile(sp.sympify(expr), backend)
+    return _compile(sp.sympify(expr, strict=True), backend)
 
 
 def _compile(e, backend):
