@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import itertools
 
-from nablagrade.derive.mexpr import (Add, Apply, Coef, Deriv, Diag, Hadamard, MExpr, Mul, Sum,
-                                     Transpose, Var, add, diag, had, is_scalar, mul,
-                                     product_shape, scale, shift, summation, transpose)
+from nablagrade.derive.mexpr import (Add, Apply, Coef, Deriv, Diag, Hadamard, MExpr, Mul,
+                                     SoftmaxAt, Sum, Transpose, Var, add, children, diag, had,
+                                     is_scalar, mul, product_shape, scale, shift, summation,
+                                     transpose)
 from nablagrade.errors import DerivationError
 
 MAX_TERMS = 40
@@ -34,19 +35,8 @@ _REBUILD = {
 
 
 def _kids(e: MExpr) -> tuple:
-    if isinstance(e, Add):
-        return e.terms
-    if isinstance(e, Mul):
-        return e.factors
-    if isinstance(e, Hadamard):
-        return (e.a, e.b)
-    if isinstance(e, (Transpose, Apply)):
-        return (e.a,)
-    if isinstance(e, Diag):
-        return (e.v,)
-    if isinstance(e, Sum):
-        return (e.body,)
-    return ()  # leaves; derivative symbols and softmax components are not opened
+    # derivative symbols and softmax components are leaves here: they are not opened
+    return () if isinstance(e, (Deriv, SoftmaxAt)) else children(e)
 
 
 def paths(e: MExpr, prefix=()):
