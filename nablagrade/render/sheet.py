@@ -74,11 +74,13 @@ def _num(v) -> str:
 
 
 def _rows(steps) -> tuple[Row, ...]:
-    rows = []
+    rows, previous = [], None
     for step in steps:
         match = RELATION.match(step.rhs)
         relation, rhs = (match.group(1), step.rhs[match.end():]) if match else ("=", step.rhs)
-        rows.append(Row(step.lhs, relation, rhs, text_with_math(step.note) if step.note else ""))
+        note = text_with_math(step.note) if step.note and step.note != previous else ""
+        previous = step.note  # a run of steps under one rule shows the rule once
+        rows.append(Row(step.lhs, relation, rhs, note))
     return tuple(rows)
 
 
