@@ -27,7 +27,8 @@ from functools import lru_cache
 from typing import Any, Iterable, Iterator, Mapping
 
 from nablagrade.errors import NablagradeError
-from nablagrade.grade.model import FileProblem, Result, normalise_answer
+from nablagrade.grade.changes import Change, compare
+from nablagrade.grade.model import FileProblem, Result
 
 SCHEMA_VERSION = 1
 
@@ -84,23 +85,6 @@ class Run:
     digest: str
     engine_version: str
     options: Mapping[str, Any]
-
-
-@dataclass(frozen=True)
-class Change:
-    """A (student, question) whose points differ between two runs, and why.
-
-    Scores and points are None on the side where the result does not exist (``new``,
-    ``removed``).
-    """
-
-    student: str
-    question: str
-    old_score: float | None
-    old_points: float | None
-    new_score: float | None
-    new_points: float | None
-    why: str
 
 
 class Gradebook:
@@ -240,43 +224,8 @@ class Gradebook:
 
     def changes(self, old_run: int, new_run: int) -> list[Change]:
         """Every (student, question) whose points differ between the two runs, with why."""
-        old_info, new_info = self.run(old_run), self.run(new_run)
-        old, new = self.results_of(old_run), self.results_of(new_run)
-        out = []
-        for pair in sorted(old.keys() | new.keys()):
-            before, after = old.get(pair), new.get(pair)
-            if before is not None and after is not None and _same(before.points, after.points):
-                continue
-            out.append(Change(*pair, *_score_points(before), *_score_points(after),
-                              why=_why(before, after, old_info, new_info)))
-        return out
-
-
-def _why(before: Result | None, after: Result | None, old: Run, new: Run) -> str:
-    """The reasons the points of one (student, question) changed, most direct first."""
-    if before is None:
-        return "new"
-    if after is None:
-        return "removed"
-    reasons = []
-    if normalise_answer(before.answer) != normalise_answer(after.answer):
-        reasons.append("answer changed")
-    if not _same(before.max_points, after.max_points) or before.params != after.params:
-        reasons.append("question changed (points/credit/params)")
-    if old.engine_version != new.engine_version:
-        reasons.append("engine version changed")
-    if not reasons and old.digest != new.digest:
-        # same answer, variant and points: what else changed in the assignment is its credit
-        reasons.append("question changed (points/credit/params)")
-    return "; ".join(reasons) or "verdict changed"
-
-
-def _score_points(result: Result | None) -> tuple[float | None, float | None]:
-    return (None, None) if result is None else (result.score, result.points)
-
-
-def _same(a: float, b: float) -> bool:
-    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+        return compare(self.results_of(old_run), self.results_of(new_run),
+                       self.run(old_run), self.run(new_run))
 
 
 # Rows and records
