@@ -63,6 +63,7 @@ def test_solve_steps_show_the_chain_rule():
 
 @pytest.mark.parametrize("args, message", [
     (("solve", "rnn.nope"), "unknown problem 'rnn.nope'; valid problems: "),
+    (("solve", "a"), "unknown problem 'a'"),  # a symbol alias is not a problem id
     (("solve", "rnn.gated", "--part", "zz"), "valid parts: c-shape, dc-dh, dh-dh"),
     (("solve", "rnn.gated", "-p", "q=1"), "unknown parameter 'q'; valid parameters: K, m, n"),
     (("solve", "loss.init", "-p", "classes=x"), "classes: 'x' is not an integer"),

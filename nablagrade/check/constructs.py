@@ -135,7 +135,7 @@ def decorate(node, decoration: str, pos: int):
         return replace(node, decorations=marks)
     if isinstance(node, A.Number) and decoration == "bold":
         return replace(node, bold=True)
-    raise BuildError(f"this accent or font can only mark a name (like \\mathbf{{x}}), "
+    raise BuildError("this accent or font can only mark a name (like \\mathbf{x}), "
                      "not a whole expression", pos)
 
 

@@ -7,7 +7,7 @@ serialise to JSON and SQLite unchanged.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 

@@ -18,9 +18,6 @@ def get_problem(problem_id: str) -> Problem:
     problems = registry()
     if problem_id in problems:
         return problems[problem_id]
-    for problem in problems.values():  # aliases
-        if problem_id in problem.aliases.values():
-            return problem
     raise UnknownName("problem", problem_id, problems)
 
 

@@ -193,7 +193,7 @@ class Problem:
     constraints: tuple[Constraint, ...] = ()
     source: str = ""
     priority: str = "P0"
-    aliases: Mapping[str, str] = field(default_factory=dict)
+    aliases: Mapping[str, str] = field(default_factory=dict)  # written symbol -> ours (alpha -> a)
     example: Mapping[str, Any] = field(default_factory=dict)  # the sheet's instance
     figures: tuple[str, ...] = ()  # pictures its solution sheet shows (see render.figures_for)
 
