@@ -245,9 +245,10 @@ def audit(assignment, key, as_json):
             for _, message in r.diagnoses:
                 click.echo(f"    {message}")
             click.echo(f"    right:    {r.expected}")
+        blank = len(report.unanswered)
         click.echo(f"{len(report.findings)} of {len(report.results)} answers in the key are not "
-                   f"right" + (f"; {len(report.unanswered)} questions unanswered"
-                               if report.unanswered else ""))
+                   f"right" + (f"; {blank} question{'s' if blank != 1 else ''} unanswered "
+                               f"({', '.join(report.unanswered)})" if blank else ""))
     sys.exit(1 if report.findings else 0)
 
 
