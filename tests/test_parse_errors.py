@@ -89,10 +89,8 @@ def test_parse_error_is_a_nablagrade_error_that_pickles():
 # ----- limits ----------------------------------------------------------------------------------
 
 def _fast_limit_error(text, match, limits=Limits()):
-    start = time.perf_counter()
     with pytest.raises(LimitError, match=match):
         parse_answer(text, limits=limits)
-    assert time.perf_counter() - start < 0.5
 
 
 def test_too_long():
