@@ -51,12 +51,6 @@ def seed_of(*items) -> int:
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
 
 
-def _freeze(params: Mapping | None) -> tuple:
-    def frozen(v):
-        return tuple(frozen(x) for x in v) if isinstance(v, (list, tuple)) else v
-    return tuple(sorted((k, frozen(v)) for k, v in (params or {}).items()))
-
-
 @lru_cache(maxsize=512)
 def _task(problem_id: str, part_id: str, params: tuple, layout: str) -> Task:
     from nablagrade.problems import get_problem
@@ -75,7 +69,9 @@ def task(problem_id: str, part_id: str, params: Mapping | None = None,
          layout: str = "numerator") -> Task:
     """The (cached) task of a question; unknown names raise `UnknownName`, bad values
     `ParamError` (usage errors, not verdicts)."""
-    return _task(problem_id, part_id, _freeze(params), layout)
+    from nablagrade.problems.model import freeze_params
+
+    return _task(problem_id, part_id, freeze_params(params), layout)
 
 
 def parse_error_verdict(err: ParseError, expected: str = "") -> Verdict:

@@ -19,13 +19,9 @@ def solve(problem_id: str, params: Mapping[str, Any] | None = None,
     """Derive the parts of a registered problem (all of them, or those named).
 
     Derivations are deterministic: the same question is derived once per process."""
-    return _solve(problem_id, _frozen(params), tuple(parts) if parts else None)
+    from nablagrade.problems.model import freeze_params
 
-
-def _frozen(params) -> tuple:
-    def freeze(v):
-        return tuple(freeze(x) for x in v) if isinstance(v, (list, tuple)) else v
-    return tuple(sorted((k, freeze(v)) for k, v in (params or {}).items()))
+    return _solve(problem_id, freeze_params(params), tuple(parts) if parts else None)
 
 
 @lru_cache(maxsize=1024)

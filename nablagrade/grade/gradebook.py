@@ -248,7 +248,7 @@ def _result_of(row: tuple) -> Result:
 
 @lru_cache(maxsize=4096)  # a class shares few variants and diagnoses; the tuples are immutable
 def _tuples(text: str) -> tuple:
-    """JSON lists back to tuples: ((code, message), ...) or ``frozen_params`` pairs."""
+    """JSON lists back to tuples: ((code, message), ...) or ``freeze_params`` pairs."""
     return _freeze(json.loads(text))
 
 

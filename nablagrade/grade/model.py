@@ -102,8 +102,3 @@ def normalise_answer(text: str) -> str:
     of whitespace folded (LaTeX does not see the difference)."""
     return " ".join(str(text).split())
 
-
-def frozen_params(params: Mapping[str, Any]) -> tuple:
-    def freeze(v):
-        return tuple(freeze(x) for x in v) if isinstance(v, (list, tuple)) else v
-    return tuple(sorted((k, freeze(v)) for k, v in params.items()))

@@ -28,7 +28,8 @@ from nablagrade.grade import exports as X
 from nablagrade.grade import feedback as F
 from nablagrade.grade import present as P
 from nablagrade.grade import report as R
-from nablagrade.grade.model import FileProblem, Result, frozen_params
+from nablagrade.grade.model import FileProblem, Result
+from nablagrade.problems.model import freeze_params
 from nablagrade.render.build import INSTALL_HINT, build_pdf, engine
 
 EXPORTS = ("canvas", "gradescope")
@@ -148,7 +149,7 @@ def read_results(data: Mapping) -> tuple[list[Result], list[FileProblem]]:
     for item in data.get("results", []):
         item = {k: v for k, v in item.items() if k in names}
         item["diagnoses"] = tuple((d["code"], d["message"]) for d in item.get("diagnoses", []))
-        item["params"] = frozen_params(item.get("params") or {})
+        item["params"] = freeze_params(item.get("params") or {})
         results.append(Result(**item))
     return results, [FileProblem(**p) for p in data.get("problems", [])]
 

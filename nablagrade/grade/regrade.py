@@ -14,7 +14,8 @@ from typing import Iterable
 from nablagrade import __version__
 from nablagrade.assignments import Assignment, load
 from nablagrade.check.verdict import graded
-from nablagrade.grade.model import Job, Result, frozen_params, normalise_answer
+from nablagrade.grade.model import Job, Result, normalise_answer
+from nablagrade.problems.model import freeze_params
 
 STORE_EVERY = 64  # verdicts written to the gradebook per transaction while a run goes on
 
@@ -33,7 +34,7 @@ class Summary:
 
 
 def _job(assignment: Assignment, q, answer: str) -> Job:
-    return Job(q.problem, q.part, frozen_params(q.params), normalise_answer(answer),
+    return Job(q.problem, q.part, freeze_params(q.params), normalise_answer(answer),
                assignment.layout)
 
 
@@ -53,7 +54,7 @@ def plan(assignment: Assignment, submissions) -> tuple[list, dict]:
 
 def result_of(student: str, q, answer: str, verdict: dict | None) -> Result:
     """A graded result from the checker's verdict and the question's credit table."""
-    params = frozen_params(q.params)
+    params = freeze_params(q.params)
     if verdict is None:
         return Result(student, q.id, "missing", 0.0, 0.0, q.points, answer, params=params,
                       note="no answer")

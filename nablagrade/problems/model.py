@@ -102,6 +102,14 @@ def _as_matrix(problem: str, name: str, value: Any) -> tuple:
     return rows
 
 
+def freeze_params(params: Mapping[str, Any] | None) -> tuple:
+    """Parameters as sorted (name, value) pairs with lists as tuples: hashable, for caches
+    and keys of one question variant."""
+    def freeze(v):
+        return tuple(freeze(x) for x in v) if isinstance(v, (list, tuple)) else v
+    return tuple(sorted((k, freeze(v)) for k, v in (params or {}).items()))
+
+
 def parse_value(text: str) -> Any:
     """Decode a command-line parameter value: an integer, a decimal, or a JSON list."""
     text = text.strip()
